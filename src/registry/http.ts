@@ -1,0 +1,281 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher, Pool } from 'undici';
+import { codeForStatus, RegistryError, registryCodeOf } from './errors.js';
+
+/** HTTP methods the V2 API uses. */
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/** A request body: bytes and strings can be sent again (after a 401); streams cannot. */
+export type RequestBody = Uint8Array | string | AsyncIterable<Uint8Array>;
+
+/** Settings of the HTTP layer; every one has a default. */
+export interface TransportOptions {
+  /** Most concurrent connections to the registry origin (the upstream concurrency cap). */
+  connections?: number;
+  /** Milliseconds to establish a connection. */
+  connectTimeoutMs?: number;
+  /** Milliseconds to wait for response headers. */
+  headersTimeoutMs?: number;
+  /** Milliseconds the body may stay silent. */
+  bodyTimeoutMs?: number;
+  /** Retries of idempotent requests after connection errors, 429, 502, 503 and 504. */
+  retries?: number;
+  /** First backoff in milliseconds; doubled on every retry, with jitter. */
+  retryBaseMs?: number;
+  /** Longest wait honoured from a Retry-After header, in milliseconds. */
+  maxRetryAfterMs?: number;
+  /** The User-Agent header sent upstream. */
+  userAgent?: string;
+  /** Called once per upstream answer (including retries, auth round trips and redirects). */
+  onResponse?: (event: UpstreamEvent) => void;
+}
+
+/** One upstream request as seen by `onResponse`. */
+export interface UpstreamEvent {
+  method: HttpMethod;
+  origin: string;
+  path: string;
+  /** HTTP status, or 0 when no answer came. */
+  status: number;
+  durationMs: number;
+}
+
+/** One HTTP exchange to send. */
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL. */
+  url: URL;
+  headers: Record<string, string>;
+  body?: RequestBody;
+}
+
+/** An answer, body not yet read. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** The URL that answered (after redirects). */
+  url: URL;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/** Resolved transport settings. */
+type Settings = Required<Omit<TransportOptions, 'onResponse'>> &
+  Pick<TransportOptions, 'onResponse'>;
+
+/** Defaults of every TransportOptions setting. */
+export const TRANSPORT_DEFAULTS: Required<Omit<TransportOptions, 'onResponse'>> = {
+  connections: 16,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  retries: 2,
+  retryBaseMs: 100,
+  maxRetryAfterMs: 10_000,
+  userAgent: 'regql/0.1',
+};
+
+/** The header's single value (the first, when repeated). */
+export function header(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The undici layer: one keep-alive Pool for the registry origin (its size is the concurrency
+ * cap), one Agent for other origins (token realms, blob redirects), retries and redirects.
+ */
+export class HttpTransport {
+  /** The registry's origin, e.g. `http://127.0.0.1:5000`. */
+  readonly origin: string;
+  private readonly settings: Settings;
+  private readonly pool: Pool;
+  private readonly agent: Agent;
+
+  constructor(registryUrl: string, options: TransportOptions = {}) {
+    this.origin = new URL(registryUrl).origin;
+    this.settings = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
+    const timeouts = {
+      headersTimeout: this.settings.headersTimeoutMs,
+      bodyTimeout: this.settings.bodyTimeoutMs,
+      connect: { timeout: this.settings.connectTimeoutMs },
+    };
+    this.pool = new Pool(this.origin, { connections: this.settings.connections, ...timeouts });
+    this.agent = new Agent({ connections: 4, ...timeouts });
+  }
+
+  /**
+   * Sends one request; GET and HEAD are retried on connection errors and 429/502/503/504.
+   * Redirects are followed only when `followRedirects` is set, and `Authorization` is dropped
+   * whenever a hop leaves the registry's origin.
+   */
+  async send(request: HttpRequest, followRedirects = false): Promise<HttpResponse> {
+    let current = request;
+    for (let hop = 0; ; hop++) {
+      const response = await this.sendWithRetries(current);
+      const location = header(response.headers, 'location');
+      if (!followRedirects || !REDIRECT_STATUS.has(response.status) || !location) return response;
+      await response.body.dump();
+      if (hop >= MAX_REDIRECTS) {
+        throw new RegistryError('UPSTREAM_ERROR', 'registry redirected too many times', {
+          statusCode: response.status,
+        });
+      }
+      const url = new URL(location, current.url);
+      const headers = { ...current.headers };
+      if (url.origin !== this.origin) delete headers.authorization;
+      current = { method: current.method === 'HEAD' ? 'HEAD' : 'GET', url, headers };
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.agent.close()]);
+  }
+
+  private async sendWithRetries(request: HttpRequest): Promise<HttpResponse> {
+    const idempotent = request.method === 'GET' || request.method === 'HEAD';
+    const attempts = idempotent ? this.settings.retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= attempts;
+      let response: HttpResponse;
+      try {
+        response = await this.sendOnce(request);
+      } catch (error) {
+        if (last || error instanceof RegistryError) throw error;
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (last || !RETRYABLE_STATUS.has(response.status)) return response;
+      const wait =
+        this.retryAfter(header(response.headers, 'retry-after')) ?? this.backoff(attempt);
+      await response.body.dump();
+      await sleep(wait);
+    }
+  }
+
+  private async sendOnce(request: HttpRequest): Promise<HttpResponse> {
+    const { url } = request;
+    const dispatcher = url.origin === this.origin ? this.pool : this.agent;
+    const started = performance.now();
+    const event = { method: request.method, origin: url.origin, path: url.pathname };
+    try {
+      const answer = await dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: request.method,
+        headers: { 'user-agent': this.settings.userAgent, ...request.headers },
+        body: toBody(request.body),
+      });
+      this.settings.onResponse?.({
+        ...event,
+        status: answer.statusCode,
+        durationMs: performance.now() - started,
+      });
+      return { status: answer.statusCode, headers: answer.headers, body: answer.body, url };
+    } catch (error) {
+      this.settings.onResponse?.({ ...event, status: 0, durationMs: performance.now() - started });
+      throw new RegistryError('UPSTREAM_ERROR', `registry unreachable (${errorName(error)})`, {
+        cause: error,
+      });
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.settings.retryBaseMs * 2 ** (attempt - 1);
+    return base / 2 + Math.random() * base;
+  }
+
+  /** Milliseconds from a Retry-After header (seconds or an HTTP date), capped. */
+  private retryAfter(value: string | undefined): number | undefined {
+    if (!value) return undefined;
+    const seconds = Number(value);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+    if (!Number.isFinite(ms)) return undefined;
+    return Math.min(Math.max(ms, 0), this.settings.maxRetryAfterMs);
+  }
+}
+
+/** The body in a form undici's types accept; async iterables become a Readable. */
+function toBody(body: RequestBody | undefined): string | Uint8Array | Readable | undefined {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
+  return body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+}
+
+/** A short, credential-free name for a network error. */
+function errorName(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Reads a whole body, refusing (without reading it whole) one over `maxBytes`: a declared
+ * Content-Length over the limit is refused before reading; otherwise reading stops at the limit.
+ */
+export async function readBody(
+  response: HttpResponse,
+  maxBytes: number,
+  what: string,
+): Promise<Buffer> {
+  const tooLarge = () =>
+    new RegistryError('INTEGRITY_ERROR', `${what} exceeds the size limit of ${maxBytes} bytes`);
+  const declared = Number(header(response.headers, 'content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    response.body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response.body) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof RegistryError) throw error;
+    throw new RegistryError('UPSTREAM_ERROR', `${what}: the registry's answer was cut off`, {
+      cause: error,
+    });
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Largest part of an error body read to find the registry's error code. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The RegistryError for an unexpected answer: the contract code from the status and the
+ * registry's own code; the upstream body itself never reaches the message.
+ */
+export async function errorFromResponse(
+  response: HttpResponse,
+  what: string,
+): Promise<RegistryError> {
+  let registryCode: string | undefined;
+  try {
+    registryCode = registryCodeOf((await readBody(response, ERROR_BODY_LIMIT, what)).toString());
+  } catch {
+    registryCode = undefined;
+  }
+  const code = codeForStatus(response.status, registryCode);
+  const suffix = registryCode ? ` ${registryCode}` : '';
+  return new RegistryError(code, `${what}: registry answered ${response.status}${suffix}`, {
+    statusCode: response.status,
+    registryCode,
+  });
+}

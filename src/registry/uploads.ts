@@ -1,0 +1,276 @@
+import { pullScope, pushScope } from './auth.js';
+import type { RegistryClient } from './client.js';
+import { digestOf } from './digest.js';
+import { badInput, RegistryError } from './errors.js';
+import { type HttpResponse, header, type RequestBody } from './http.js';
+import { parseDigest, validateDigest, validateRepository } from './reference.js';
+
+/** An upload session: where to continue it and how many bytes the registry holds. */
+export interface UploadSession {
+  repository: string;
+  /**
+   * The full location to continue at. Registry 2.8 signs a `_state` query into it that changes
+   * after every PATCH, so always continue at the newest one.
+   */
+  location: URL;
+  /** The registry's upload id (Docker-Upload-UUID), where sent. */
+  uuid?: string;
+  /** Bytes the registry holds so far. */
+  offset: number;
+}
+
+/** A chunk to append, and its length (required for streams, for Content-Range). */
+export interface Chunk {
+  data: RequestBody;
+  length: number;
+}
+
+/** The result of a cross-repository mount. */
+export interface MountResult {
+  digest: string;
+  /** True when the registry mounted; false when regql copied the blob after a 202. */
+  mounted: boolean;
+}
+
+const OCTETS = 'application/octet-stream';
+
+/** Blob uploads: POST, status GET, PATCH chunks with Content-Range, PUT to finish, DELETE. */
+export class UploadsApi {
+  constructor(private readonly client: RegistryClient) {}
+
+  /** Starts an upload session (`POST /v2/<name>/blobs/uploads/`). */
+  async start(repository: string): Promise<UploadSession> {
+    validateRepository(repository);
+    const response = await this.client.request({
+      method: 'POST',
+      path: uploadsPath(repository),
+      headers: { 'content-length': '0' },
+      scopes: [pushScope(repository)],
+      expect: [202],
+      what: `upload to ${repository}`,
+    });
+    return this.session(repository, response, 0);
+  }
+
+  /** The status of a session: bytes held (`Range`) and where to continue. */
+  async status(repository: string, location: string | URL): Promise<UploadSession> {
+    const url = this.location(repository, location);
+    const response = await this.client.request({
+      method: 'GET',
+      path: url,
+      scopes: [pushScope(repository)],
+      expect: [204, 200],
+      what: `upload to ${repository}`,
+    });
+    return this.session(repository, response, undefined, url);
+  }
+
+  /** Appends one chunk at `offset` (`PATCH` with Content-Range); returns the advanced session. */
+  async patch(
+    repository: string,
+    location: string | URL,
+    chunk: Chunk,
+    offset: number,
+  ): Promise<UploadSession> {
+    const url = this.location(repository, location);
+    if (chunk.length < 1) badInput('an upload chunk must not be empty');
+    const response = await this.client.request({
+      method: 'PATCH',
+      path: url,
+      headers: {
+        'content-type': OCTETS,
+        'content-length': String(chunk.length),
+        'content-range': `${offset}-${offset + chunk.length - 1}`,
+      },
+      body: chunk.data,
+      scopes: [pushScope(repository)],
+      expect: [202],
+      what: `upload to ${repository}`,
+    });
+    return this.session(repository, response, offset + chunk.length);
+  }
+
+  /** Finishes a session (`PUT ?digest=`), optionally with a last chunk; returns the digest. */
+  async complete(
+    repository: string,
+    location: string | URL,
+    digest: string,
+    chunk?: Chunk,
+  ): Promise<string> {
+    const url = this.location(repository, location);
+    validateDigest(digest);
+    const response = await this.client.request({
+      method: 'PUT',
+      path: this.client.url(url, { digest }),
+      headers: { 'content-type': OCTETS, 'content-length': String(chunk?.length ?? 0) },
+      body: chunk?.data,
+      scopes: [pushScope(repository)],
+      expect: [201],
+      what: `upload of ${digest} to ${repository}`,
+    });
+    await response.body.dump();
+    return checkStoredDigest(response, digest);
+  }
+
+  /** Cancels a session (`DELETE`), releasing what the registry holds for it. */
+  async cancel(repository: string, location: string | URL): Promise<void> {
+    const url = this.location(repository, location);
+    const response = await this.client.request({
+      method: 'DELETE',
+      path: url,
+      scopes: [pushScope(repository)],
+      expect: [204, 200, 202],
+      what: `upload to ${repository}`,
+    });
+    await response.body.dump();
+  }
+
+  /**
+   * Uploads a whole blob: monolithic `POST ?digest=`, and when the registry answers 202 instead
+   * (registry 2.8 does) a `PUT` to the session it opened. The digest is computed when not given.
+   */
+  async upload(repository: string, bytes: Uint8Array, digest?: string): Promise<string> {
+    validateRepository(repository);
+    const computed = digestOf(bytes, digest ? parseDigest(digest).algorithm : 'sha256');
+    if (digest && digest !== computed) {
+      throw new RegistryError('INTEGRITY_ERROR', `blob content does not match digest ${digest}`);
+    }
+    const response = await this.client.request({
+      method: 'POST',
+      path: uploadsPath(repository),
+      query: { digest: computed },
+      headers: { 'content-type': OCTETS, 'content-length': String(bytes.length) },
+      body: bytes,
+      scopes: [pushScope(repository)],
+      expect: [201, 202],
+      what: `upload of ${computed} to ${repository}`,
+    });
+    if (response.status === 201) {
+      await response.body.dump();
+      return checkStoredDigest(response, computed);
+    }
+    const session = await this.session(repository, response, 0);
+    return this.finishOrCancel(session, computed, { data: bytes, length: bytes.length });
+  }
+
+  /**
+   * Mounts a blob from another repository (`POST ?mount=&from=`). When the registry answers 202
+   * instead of mounting, copies the blob (streamed, verified) into the session it opened.
+   */
+  async mount(repository: string, digest: string, from: string): Promise<MountResult> {
+    validateRepository(repository);
+    validateRepository(from);
+    validateDigest(digest);
+    const response = await this.client.request({
+      method: 'POST',
+      path: uploadsPath(repository),
+      query: { mount: digest, from },
+      headers: { 'content-length': '0' },
+      scopes: [pushScope(repository), pullScope(from)],
+      expect: [201, 202],
+      what: `mount of ${digest} from ${from} into ${repository}`,
+    });
+    if (response.status === 201) {
+      await response.body.dump();
+      return { digest: checkStoredDigest(response, digest), mounted: true };
+    }
+    const session = await this.session(repository, response, 0);
+    try {
+      const source = await this.client.blobs.stream(from, digest);
+      if (source.size === undefined) {
+        throw new RegistryError('UPSTREAM_ERROR', `blob ${digest}: the registry sent no size`);
+      }
+      const chunk = { data: source.body, length: source.size };
+      return { digest: await this.finishOrCancel(session, digest, chunk), mounted: false };
+    } catch (error) {
+      await this.cancelQuietly(session);
+      throw error;
+    }
+  }
+
+  /** Completes a session; on failure cancels it so nothing half-written stays behind. */
+  private async finishOrCancel(session: UploadSession, digest: string, chunk: Chunk) {
+    try {
+      return await this.complete(session.repository, session.location, digest, chunk);
+    } catch (error) {
+      await this.cancelQuietly(session);
+      throw error;
+    }
+  }
+
+  private async cancelQuietly(session: UploadSession): Promise<void> {
+    await this.cancel(session.repository, session.location).catch(() => undefined);
+  }
+
+  /** The session an answer describes, its offset from `Range` (or `expected` when known). */
+  private async session(
+    repository: string,
+    response: HttpResponse,
+    expected: number | undefined,
+    current?: URL,
+  ): Promise<UploadSession> {
+    await response.body.dump();
+    const locationHeader = header(response.headers, 'location');
+    if (!locationHeader && !current) {
+      throw new RegistryError('UPSTREAM_ERROR', `upload to ${repository}: no Location sent`);
+    }
+    const location = locationHeader ? this.location(repository, locationHeader) : current!;
+    const held = rangeEnd(header(response.headers, 'range'));
+    const offset = reconcileOffset(held, expected);
+    const uuid = header(response.headers, 'docker-upload-uuid');
+    return uuid ? { repository, location, uuid, offset } : { repository, location, offset };
+  }
+
+  /** An upload location, checked to stay on the registry and in the repository's uploads. */
+  private location(repository: string, location: string | URL): URL {
+    validateRepository(repository);
+    const url = this.client.url(location);
+    if (!url.pathname.startsWith(uploadsPath(repository))) {
+      throw new RegistryError(
+        'UPSTREAM_ERROR',
+        `upload location is not an upload of ${repository}`,
+      );
+    }
+    return url;
+  }
+}
+
+function uploadsPath(repository: string): string {
+  return `/v2/${repository}/blobs/uploads/`;
+}
+
+/** The end of a `Range: 0-<end>` header, or undefined when absent or malformed. */
+function rangeEnd(range: string | undefined): number | undefined {
+  const match = range?.match(/^(?:bytes=)?0-(\d+)$/);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Bytes held, from `Range: 0-<end>`. Registry 2.8 answers `0-0` both for 0 and for 1 byte, so a
+ * known expected offset decides; without one, `0-0` is read as 0 (the header cannot say more).
+ */
+function reconcileOffset(end: number | undefined, expected: number | undefined): number {
+  if (end === undefined) return expected ?? 0;
+  if (expected !== undefined && (end + 1 === expected || (end === 0 && expected === 0))) {
+    return expected;
+  }
+  if (expected !== undefined) {
+    throw new RegistryError(
+      'UPSTREAM_ERROR',
+      `upload holds ${end + 1} bytes where ${expected} were sent`,
+    );
+  }
+  return end === 0 ? 0 : end + 1;
+}
+
+/** The digest the registry says it stored, which must be the one asked for. */
+function checkStoredDigest(response: HttpResponse, digest: string): string {
+  const stored = header(response.headers, 'docker-content-digest');
+  if (stored && stored !== digest) {
+    throw new RegistryError(
+      'INTEGRITY_ERROR',
+      `the registry stored ${stored} where ${digest} was uploaded`,
+    );
+  }
+  return digest;
+}
