@@ -2,7 +2,7 @@ import { deleteScope, pullScope } from './auth.js';
 import type { RegistryClient } from './client.js';
 import { createDigester, verifyDigest } from './digest.js';
 import { RegistryError } from './errors.js';
-import { type HttpResponse, header, readBody } from './http.js';
+import { abortBody, type HttpResponse, header, readBody } from './http.js';
 import { type ImageConfig, parseImageConfig } from './image-config.js';
 import { parseDigest, validateDigest, validateRepository } from './reference.js';
 
@@ -98,7 +98,7 @@ async function* verified(response: HttpResponse, digest: string): AsyncGenerator
       yield chunk as Buffer;
     }
   } finally {
-    if (!response.body.readableEnded) response.body.destroy();
+    if (!response.body.readableEnded) abortBody(response);
   }
   if (digester.digest() !== digest) {
     throw new RegistryError('INTEGRITY_ERROR', `blob ${digest}: content does not match its digest`);

@@ -219,6 +219,12 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Stops reading a body and closes its connection; the abort this causes is not an error here. */
+export function abortBody(response: HttpResponse): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
 /**
  * Reads a whole body, refusing (without reading it whole) one over `maxBytes`: a declared
  * Content-Length over the limit is refused before reading; otherwise reading stops at the limit.
@@ -232,7 +238,7 @@ export async function readBody(
     new RegistryError('INTEGRITY_ERROR', `${what} exceeds the size limit of ${maxBytes} bytes`);
   const declared = Number(header(response.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    response.body.destroy();
+    abortBody(response);
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -241,7 +247,7 @@ export async function readBody(
     for await (const chunk of response.body) {
       total += (chunk as Buffer).length;
       if (total > maxBytes) {
-        response.body.destroy();
+        abortBody(response);
         throw tooLarge();
       }
       chunks.push(chunk as Buffer);

@@ -87,7 +87,17 @@ export class UploadsApi {
       expect: [202],
       what: `upload to ${repository}`,
     });
-    return this.session(repository, response, offset + chunk.length);
+    const sent = offset + chunk.length;
+    const session = await this.session(repository, response, sent);
+    if (session.offset !== sent) {
+      // registry 2.8 appends wherever Content-Range says: what it holds is now corrupt
+      await this.cancelQuietly(session);
+      throw new RegistryError(
+        'UPSTREAM_ERROR',
+        `upload holds ${session.offset} bytes where ${sent} were sent; the upload was cancelled`,
+      );
+    }
+    return session;
   }
 
   /** Finishes a session (`PUT ?digest=`), optionally with a last chunk; returns the digest. */
@@ -216,7 +226,7 @@ export class UploadsApi {
     }
     const location = locationHeader ? this.location(repository, locationHeader) : current!;
     const held = rangeEnd(header(response.headers, 'range'));
-    const offset = reconcileOffset(held, expected);
+    const offset = heldBytes(held, expected);
     const uuid = header(response.headers, 'docker-upload-uuid');
     return uuid ? { repository, location, uuid, offset } : { repository, location, offset };
   }
@@ -246,21 +256,13 @@ function rangeEnd(range: string | undefined): number | undefined {
 }
 
 /**
- * Bytes held, from `Range: 0-<end>`. Registry 2.8 answers `0-0` both for 0 and for 1 byte, so a
- * known expected offset decides; without one, `0-0` is read as 0 (the header cannot say more).
+ * Bytes held, from `Range: 0-<end>`. Registry 2.8 answers `0-0` both for 0 and for 1 byte, so
+ * an expected count of 0 or 1 decides; without one, `0-0` is read as 0 (the header cannot say).
  */
-function reconcileOffset(end: number | undefined, expected: number | undefined): number {
+function heldBytes(end: number | undefined, expected: number | undefined): number {
   if (end === undefined) return expected ?? 0;
-  if (expected !== undefined && (end + 1 === expected || (end === 0 && expected === 0))) {
-    return expected;
-  }
-  if (expected !== undefined) {
-    throw new RegistryError(
-      'UPSTREAM_ERROR',
-      `upload holds ${end + 1} bytes where ${expected} were sent`,
-    );
-  }
-  return end === 0 ? 0 : end + 1;
+  if (end === 0) return expected === 1 ? 1 : 0;
+  return end + 1;
 }
 
 /** The digest the registry says it stored, which must be the one asked for. */
