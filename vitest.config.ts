@@ -1,15 +1,24 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+// graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one for dependencies
+// such as graphql-yoga, while Vite would hand our sources the ESM one: two GraphQLError classes,
+// and `instanceof` checks across them fail. Resolve our imports to the same file Node uses.
+const graphql = createRequire(import.meta.url).resolve('graphql');
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

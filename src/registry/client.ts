@@ -41,6 +41,8 @@ export interface RegistryCall {
   what: string;
   /** Follow redirects (blob GETs), dropping credentials on other origins. */
   followRedirects?: boolean;
+  /** Aborts the call. */
+  signal?: AbortSignal;
 }
 
 /** Rate limit figures from RateLimit-Limit / RateLimit-Remaining headers (`100;w=21600`). */

@@ -48,6 +48,8 @@ export interface HttpRequest {
   url: URL;
   headers: Record<string, string>;
   body?: RequestBody;
+  /** Aborts the exchange (the caller went away). */
+  signal?: AbortSignal;
 }
 
 /** An answer, body not yet read. */
@@ -131,7 +133,8 @@ export class HttpTransport {
       const url = new URL(location, current.url);
       const headers = { ...current.headers };
       if (url.origin !== this.origin) delete headers.authorization;
-      current = { method: current.method === 'HEAD' ? 'HEAD' : 'GET', url, headers };
+      const method = current.method === 'HEAD' ? 'HEAD' : 'GET';
+      current = { method, url, headers, signal: current.signal };
     }
   }
 
@@ -173,6 +176,7 @@ export class HttpTransport {
         method: request.method,
         headers: { 'user-agent': this.settings.userAgent, ...request.headers },
         body: toBody(request.body),
+        signal: request.signal,
       });
       this.settings.onResponse?.({
         ...event,

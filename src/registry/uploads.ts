@@ -1,6 +1,6 @@
 import { pullScope, pushScope } from './auth.js';
 import type { RegistryClient } from './client.js';
-import { digestOf } from './digest.js';
+import { createDigester, digestOf } from './digest.js';
 import { badInput, RegistryError } from './errors.js';
 import { type HttpResponse, header, type RequestBody } from './http.js';
 import { parseDigest, validateDigest, validateRepository } from './reference.js';
@@ -71,6 +71,7 @@ export class UploadsApi {
     location: string | URL,
     chunk: Chunk,
     offset: number,
+    signal?: AbortSignal,
   ): Promise<UploadSession> {
     const url = this.location(repository, location);
     if (chunk.length < 1) badInput('an upload chunk must not be empty');
@@ -86,6 +87,7 @@ export class UploadsApi {
       scopes: [pushScope(repository)],
       expect: [202],
       what: `upload to ${repository}`,
+      signal,
     });
     const sent = offset + chunk.length;
     const session = await this.session(repository, response, sent);
@@ -164,6 +166,46 @@ export class UploadsApi {
   }
 
   /**
+   * Uploads a blob of known length from a stream, hashing it on the way: one session, one PATCH,
+   * then PUT with the computed digest. When `digest` is given and differs, the session is
+   * cancelled and nothing is stored (INTEGRITY_ERROR). Any failure cancels the session.
+   */
+  async uploadStream(
+    repository: string,
+    chunk: Chunk & { data: AsyncIterable<Uint8Array> },
+    digest?: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const digester = createDigester(digest ? parseDigest(digest).algorithm : 'sha256');
+    async function* hashing(): AsyncGenerator<Uint8Array> {
+      for await (const part of chunk.data) {
+        digester.update(part);
+        yield part;
+      }
+    }
+    const session = await this.start(repository);
+    let next: UploadSession;
+    try {
+      next = await this.patch(
+        repository,
+        session.location,
+        { ...chunk, data: hashing() },
+        0,
+        signal,
+      );
+    } catch (error) {
+      await this.cancelQuietly(session);
+      throw error;
+    }
+    const computed = digester.digest();
+    if (digest && digest !== computed) {
+      await this.cancelQuietly(next);
+      throw new RegistryError('INTEGRITY_ERROR', `blob content does not match digest ${digest}`);
+    }
+    return this.finishOrCancel(next, computed, undefined);
+  }
+
+  /**
    * Mounts a blob from another repository (`POST ?mount=&from=`). When the registry answers 202
    * instead of mounting, copies the blob (streamed, verified) into the session it opened.
    */
@@ -199,7 +241,7 @@ export class UploadsApi {
   }
 
   /** Completes a session; on failure cancels it so nothing half-written stays behind. */
-  private async finishOrCancel(session: UploadSession, digest: string, chunk: Chunk) {
+  private async finishOrCancel(session: UploadSession, digest: string, chunk: Chunk | undefined) {
     try {
       return await this.complete(session.repository, session.location, digest, chunk);
     } catch (error) {
@@ -208,7 +250,8 @@ export class UploadsApi {
     }
   }
 
-  private async cancelQuietly(session: UploadSession): Promise<void> {
+  /** Cancels a session, ignoring failures (used while already failing). */
+  async cancelQuietly(session: Pick<UploadSession, 'repository' | 'location'>): Promise<void> {
     await this.cancel(session.repository, session.location).catch(() => undefined);
   }
 

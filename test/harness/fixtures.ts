@@ -374,7 +374,7 @@ async function putManifest(
   const response = await fetch(`${registry.url}/v2/${repository}/manifests/${reference}`, {
     method: 'PUT',
     headers: { ...auth, 'content-type': mediaType },
-    body,
+    body: new Uint8Array(body),
   });
   if (response.status !== 201) {
     throw new Error(

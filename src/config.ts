@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/** Booleans as operators write them in environment variables. */
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+
+const registryUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine((value) => {
+    const url = new URL(value);
+    return !url.username && !url.password;
+  }, 'must not contain credentials (use REGISTRY_USERNAME and REGISTRY_PASSWORD)')
+  .refine((value) => ['', '/'].includes(new URL(value).pathname), 'must have no path')
+  .transform((value) => new URL(value).origin);
+
+/** Every setting, its default, and what it means; `regql --help` and the README list these. */
+const schema = z.object({
+  /** The registry regql fronts (required). */
+  REGISTRY_URL: registryUrl,
+  /** The service account's username, when the registry needs one. */
+  REGISTRY_USERNAME: z.string().min(1).optional(),
+  /** The service account's password or token. */
+  REGISTRY_PASSWORD: z.string().min(1).optional(),
+  /** The host (and port) users pull from, for Tag.pullReference; default REGISTRY_URL's host. */
+  PUBLIC_REGISTRY_HOST: z
+    .string()
+    .regex(/^[a-zA-Z0-9.-]+(:\d+)?$/, 'must be a host name with an optional :port')
+    .optional(),
+  /** Port the gateway listens on. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Address the gateway listens on. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** When true (the default), every mutation answers READ_ONLY. */
+  READ_ONLY: flag.default(true),
+  /** Most concurrent requests to the registry (the size of the undici pool). */
+  UPSTREAM_CONCURRENCY: positiveInt(1024).default(16),
+  /** Milliseconds to connect to the registry. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+  /** Milliseconds the registry may take to send headers, and to stay silent in a body. */
+  UPSTREAM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  /** Retries of idempotent upstream requests after connection errors, 429 and 502-504. */
+  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Bytes of digest-addressed manifests and configs cached in process. */
+  CACHE_MAX_BYTES: positiveInt(2 ** 40).default(256 * 1024 * 1024),
+  /** Largest image config read, in bytes. */
+  MAX_CONFIG_BYTES: positiveInt(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Largest upload chunk (and uploadBlob file) accepted, in bytes; bigger ones are refused unread. */
+  MAX_CHUNK_BYTES: positiveInt(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Largest `first` on a connection. */
+  MAX_PAGE_SIZE: positiveInt(10_000).default(1000),
+});
+
+/** The validated configuration. */
+export interface Config {
+  registryUrl: string;
+  credentials: { username: string; password: string } | undefined;
+  publicRegistryHost: string;
+  port: number;
+  host: string;
+  readOnly: boolean;
+  upstream: { connections: number; connectTimeoutMs: number; timeoutMs: number; retries: number };
+  cacheMaxBytes: number;
+  maxConfigBytes: number;
+  maxChunkBytes: number;
+  maxPageSize: number;
+}
+
+/** A configuration problem, with one line per invalid setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The names of the settings regql reads. */
+export const SETTINGS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+/** Reads and validates the environment once; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    SETTINGS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [
+      key,
+      env[key],
+    ]),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'config');
+      const message =
+        issue.code === 'invalid_type' && present[key] === undefined ? 'is required' : issue.message;
+      return `${key} ${message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if ((e.REGISTRY_USERNAME === undefined) !== (e.REGISTRY_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'invalid configuration:\n  REGISTRY_USERNAME and REGISTRY_PASSWORD go together',
+    );
+  }
+  return {
+    registryUrl: e.REGISTRY_URL,
+    credentials:
+      e.REGISTRY_USERNAME && e.REGISTRY_PASSWORD
+        ? { username: e.REGISTRY_USERNAME, password: e.REGISTRY_PASSWORD }
+        : undefined,
+    publicRegistryHost: e.PUBLIC_REGISTRY_HOST ?? new URL(e.REGISTRY_URL).host,
+    port: e.PORT,
+    host: e.HOST,
+    readOnly: e.READ_ONLY,
+    upstream: {
+      connections: e.UPSTREAM_CONCURRENCY,
+      connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      retries: e.UPSTREAM_RETRIES,
+    },
+    cacheMaxBytes: e.CACHE_MAX_BYTES,
+    maxConfigBytes: e.MAX_CONFIG_BYTES,
+    maxChunkBytes: e.MAX_CHUNK_BYTES,
+    maxPageSize: e.MAX_PAGE_SIZE,
+  };
+}

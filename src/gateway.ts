@@ -1,0 +1,102 @@
+import { createFetch } from '@whatwg-node/fetch';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { type Context, createContext, type Shared } from './context.js';
+import { DigestCache } from './loaders/cache.js';
+import { UploadTracker } from './loaders/uploads.js';
+import { RegistryClient, RegistryConnection } from './registry/client.js';
+import { RegistryError } from './registry/errors.js';
+import type { UpstreamEvent } from './registry/http.js';
+import { DEFAULT_QUERY } from './schema/default-query.js';
+import { schema } from './schema/index.js';
+
+/** The gateway: the Yoga app plus the process-wide connection and cache behind it. */
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  connection: RegistryConnection;
+  cache: DigestCache;
+  /** Closes the upstream connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Turns a resolver's RegistryError into a GraphQL error with the contract's `code` (and the
+ * registry's `registryCode`); GraphQL's own errors pass; anything else is masked.
+ */
+export function toClientError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof RegistryError && error instanceof GraphQLError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: {
+        code: original.code,
+        ...(original.registryCode ? { registryCode: original.registryCode } : {}),
+      },
+    });
+  }
+  if (error instanceof GraphQLError && error.extensions.code === 'REQUEST_ENTITY_TOO_LARGE') {
+    return new GraphQLError(error.message, {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 413 } },
+    });
+  }
+  return maskError(error, message, isDev);
+}
+
+/** True for errors the contract expects (a RegistryError or a coded GraphQL error): not worth a log line. */
+function isExpected(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  return (
+    original instanceof RegistryError ||
+    (original instanceof GraphQLError && typeof original.extensions.code === 'string')
+  );
+}
+
+/** Yoga's logger: quiet on expected errors, which callers already see in their responses. */
+const logging = {
+  debug: () => undefined,
+  info: (...args: unknown[]) => console.info(...args),
+  warn: (...args: unknown[]) => console.warn(...args),
+  error: (...args: unknown[]) => {
+    if (!args.every(isExpected)) console.error(...args);
+  },
+};
+
+/** Observers of what the gateway does upstream. */
+export interface GatewayHooks {
+  /** Called once per upstream answer (retries, token requests and redirects included). */
+  onUpstream?: (event: UpstreamEvent) => void;
+}
+
+/** Builds the gateway for a configuration (nothing listens yet; see server.ts). */
+export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway {
+  const connection = new RegistryConnection(config.registryUrl, {
+    onResponse: hooks.onUpstream,
+    connections: config.upstream.connections,
+    connectTimeoutMs: config.upstream.connectTimeoutMs,
+    headersTimeoutMs: config.upstream.timeoutMs,
+    bodyTimeoutMs: config.upstream.timeoutMs,
+    retries: config.upstream.retries,
+    maxConfigBytes: config.maxConfigBytes,
+  });
+  const shared: Shared = {
+    config,
+    client: new RegistryClient(connection, config.credentials),
+    cache: new DigestCache(config.cacheMaxBytes),
+    uploads: new UploadTracker(),
+  };
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    context: ({ request }) => createContext(shared, request.signal),
+    // multipart files are refused past MAX_CHUNK_BYTES while they are read, not after
+    fetchAPI: createFetch({ formDataLimits: { fileSize: config.maxChunkBytes, files: 1 } }),
+    graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },
+    maskedErrors: { maskError: toClientError },
+    landingPage: false,
+    logging,
+  });
+  return { yoga, connection, cache: shared.cache, close: () => connection.close() };
+}

@@ -1,0 +1,171 @@
+import DataLoader from 'dataloader';
+import type { BlobInfo } from '../registry/blobs.js';
+import type { RegistryClient, RegistryPing } from '../registry/client.js';
+import { isRegistryError } from '../registry/errors.js';
+import type { ImageConfig } from '../registry/image-config.js';
+import { type Descriptor, type Manifest, matchPlatform } from '../registry/manifest.js';
+import { isDigest } from '../registry/reference.js';
+import type { DigestCache } from './cache.js';
+
+/** A repository and a reference in it (a tag or a digest). */
+export interface ManifestKey {
+  repository: string;
+  reference: string;
+}
+
+/** A repository and a digest in it. */
+export interface DigestKey {
+  repository: string;
+  digest: string;
+}
+
+/** A manifest's referrers, optionally of one artifact type. */
+export interface ReferrersKey extends DigestKey {
+  artifactType?: string;
+}
+
+/** The per-request loaders: each distinct upstream object is asked for once per request. */
+export interface Loaders {
+  /** Manifests by tag or digest. */
+  manifest: DataLoader<ManifestKey, Manifest, string>;
+  /** Image configs by digest. */
+  config: DataLoader<DigestKey, ImageConfig, string>;
+  /** Every tag of a repository, sorted. */
+  tags: DataLoader<string, string[]>;
+  /** Blob HEADs. */
+  blob: DataLoader<DigestKey, BlobInfo, string>;
+  /** Referrers of a manifest. */
+  referrers: DataLoader<ReferrersKey, Descriptor[], string>;
+  /** `GET /v2/`, at most once per request. */
+  ping(): Promise<RegistryPing>;
+}
+
+/** Runs `load` for every key, turning each failure into that key's Error (one bad key never fails the batch). */
+function each<K, V>(load: (key: K) => Promise<V>) {
+  return (keys: readonly K[]): Promise<(V | Error)[]> =>
+    Promise.all(keys.map((key) => load(key).catch((error: unknown) => toError(error))));
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Creates the loaders of one request. Digest-addressed manifests and configs come from the shared
+ * cache when present. A tag costs one request either way: a GET (body and digest at once) when
+ * its digest is not cached, a HEAD when the tag's last digest is cached and the HEAD confirms it.
+ */
+export function createLoaders(client: RegistryClient, cache: DigestCache): Loaders {
+  const manifestKey = (k: ManifestKey) => `${k.repository}|${k.reference}`;
+  const digestKey = (k: DigestKey) => `${k.repository}@${k.digest}`;
+
+  const byDigest = async (repository: string, digest: string): Promise<Manifest> => {
+    const cached = cache.manifest(repository, digest);
+    if (cached) return cached;
+    const manifest = await client.manifests.get(repository, digest);
+    cache.addManifest(repository, manifest);
+    return manifest;
+  };
+
+  const byTag = async (repository: string, tag: string): Promise<Manifest> => {
+    const hint = cache.tagHint(repository, tag);
+    let manifest: Manifest;
+    if (hint && cache.hasManifest(repository, hint)) {
+      const { digest } = await client.manifests.head(repository, tag);
+      manifest = await byDigest(repository, digest);
+    } else {
+      manifest = await client.manifests.get(repository, tag);
+      cache.addManifest(repository, manifest);
+    }
+    cache.setTagHint(repository, tag, manifest.digest);
+    manifests.prime({ repository, reference: manifest.digest }, manifest);
+    return manifest;
+  };
+
+  const manifests = new DataLoader<ManifestKey, Manifest, string>(
+    each(({ repository, reference }) =>
+      isDigest(reference) ? byDigest(repository, reference) : byTag(repository, reference),
+    ),
+    { cacheKeyFn: manifestKey },
+  );
+
+  let ping: Promise<RegistryPing> | undefined;
+
+  return {
+    manifest: manifests,
+    config: new DataLoader<DigestKey, ImageConfig, string>(
+      each(async ({ repository, digest }) => {
+        const cached = cache.config(repository, digest);
+        if (cached) return cached;
+        const config = await client.blobs.config(repository, digest);
+        cache.addConfig(repository, digest, config);
+        return config;
+      }),
+      { cacheKeyFn: digestKey },
+    ),
+    tags: new DataLoader<string, string[]>(each((repository) => client.tags.all(repository))),
+    blob: new DataLoader<DigestKey, BlobInfo, string>(
+      each(({ repository, digest }) => client.blobs.head(repository, digest)),
+      { cacheKeyFn: digestKey },
+    ),
+    referrers: new DataLoader<ReferrersKey, Descriptor[], string>(
+      each(async ({ repository, digest, artifactType }) => {
+        const result = await client.referrers.list(repository, digest, artifactType);
+        return result.descriptors;
+      }),
+      { cacheKeyFn: (k) => `${digestKey(k)}|${k.artifactType ?? ''}` },
+    ),
+    ping: () => {
+      ping ??= client.ping();
+      return ping;
+    },
+  };
+}
+
+/** The value, or null when the registry says the object does not exist. */
+export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (isRegistryError(error, 'NOT_FOUND')) return null;
+    throw error;
+  }
+}
+
+/** The platform whose created time stands for a multi-arch index: linux/amd64, else the first. */
+const REPRESENTATIVE_PLATFORM = { os: 'linux', architecture: 'amd64' };
+
+/**
+ * When an image was created: its config's `created`; for an index, that of its linux/amd64 image
+ * (else its first); for schema 1, the newest history entry. Undefined when unknown.
+ */
+export async function createdOf(
+  loaders: Loaders,
+  repository: string,
+  manifest: Manifest,
+): Promise<string | undefined> {
+  switch (manifest.kind) {
+    case 'image':
+      return (await loaders.config.load({ repository, digest: manifest.config.digest })).created;
+    case 'index': {
+      const child =
+        matchPlatform(manifest.manifests, REPRESENTATIVE_PLATFORM) ?? manifest.manifests[0];
+      if (!child) return undefined;
+      const image = await loaders.manifest.load({ repository, reference: child.digest });
+      return image.kind === 'index' ? undefined : createdOf(loaders, repository, image);
+    }
+    case 'schema1':
+      return schema1Created(manifest.history[0]?.v1Compatibility);
+    case 'artifact':
+      return manifest.annotations?.['org.opencontainers.image.created'];
+  }
+}
+
+function schema1Created(v1Compatibility: string | undefined): string | undefined {
+  try {
+    const created = (JSON.parse(v1Compatibility ?? '{}') as { created?: unknown }).created;
+    return typeof created === 'string' && !Number.isNaN(Date.parse(created)) ? created : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { Context } from '../../context.js';
+import { orNull } from '../../loaders/index.js';
+import { digestOf } from '../../registry/digest.js';
+import { isRegistryError, RegistryError } from '../../registry/errors.js';
+import {
+  type Manifest,
+  manifestDescriptors,
+  manifestDigestInput,
+  parseManifest,
+} from '../../registry/manifest.js';
+import { isManifestMediaType, OCI_INDEX } from '../../registry/media-types.js';
+import { validateRepository, validateTag } from '../../registry/reference.js';
+import type { UploadSession } from '../../registry/uploads.js';
+import { badUserInput, builder } from '../builder.js';
+import {
+  BlobRef,
+  type BlobShape,
+  ManifestRef,
+  TagRef,
+  UploadRef,
+  type UploadShape,
+} from '../refs.js';
+import { manifestShape, tagsPointingAt } from './manifest.js';
+import { currentUpload } from './upload.js';
+
+/** What a delete removed. */
+interface DeleteResultShape {
+  digest: string;
+  deletedTags: string[];
+}
+
+const DeleteResultRef = builder.objectRef<DeleteResultShape>('DeleteResult').implement({
+  fields: (t) => ({
+    digest: t.field({ type: 'Digest', resolve: (r) => r.digest }),
+    deletedTags: t.stringList({
+      description: 'the tags that no longer exist because of this call',
+      resolve: (r) => r.deletedTags,
+    }),
+  }),
+});
+
+/** Refuses every mutation while the gateway runs read-only. */
+function assertWritable(context: Context): void {
+  if (context.config.readOnly) {
+    throw new GraphQLError('regql runs read-only: set READ_ONLY=false to allow mutations', {
+      extensions: { code: 'READ_ONLY' },
+    });
+  }
+}
+
+/** A mutation resolver that first refuses to run while the gateway is read-only. */
+function writable<A, R>(run: (context: Context, args: A) => R) {
+  return (_root: unknown, args: A, context: Context): R => {
+    assertWritable(context);
+    return run(context, args);
+  };
+}
+
+/** Deletes a manifest by digest, first reading which tags point at it. */
+async function deleteManifest(context: Context, repository: string, digest: string) {
+  validateRepository(repository);
+  const tags = await tagsPointingAt(context, repository, digest);
+  await context.client.manifests.delete(repository, digest);
+  context.cache.deleteManifest(repository, digest);
+  return { digest, deletedTags: tags.map((t) => t.name).sort() };
+}
+
+/** Registries known (in this process) to refuse DELETE by tag, like registry 2.8. */
+const tagDeleteRefused = new WeakSet<object>();
+
+/**
+ * Removes exactly one tag. The V2 API deletes by digest, which takes every tag sharing it; so:
+ * DELETE by tag where the registry supports it (OCI 1.1); else, when no other tag shares the
+ * digest, delete by digest; else point the tag at a unique empty index and delete that index.
+ */
+async function deleteTag(context: Context, repository: string, tag: string) {
+  validateRepository(repository);
+  validateTag(tag);
+  const { client, loaders } = context;
+  const { digest } = await client.manifests.head(repository, tag);
+  const result = { digest, deletedTags: [tag] };
+  if (!tagDeleteRefused.has(client.connection)) {
+    try {
+      await client.manifests.delete(repository, tag);
+      return result;
+    } catch (error) {
+      if (!isRegistryError(error, 'UNSUPPORTED')) throw error;
+      tagDeleteRefused.add(client.connection);
+    }
+  }
+  const sharing = (await tagsPointingAt(context, repository, digest)).filter((t) => t.name !== tag);
+  if (sharing.length === 0) {
+    await client.manifests.delete(repository, digest);
+    context.cache.deleteManifest(repository, digest);
+    return result;
+  }
+  const placeholder = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: [],
+      annotations: {
+        'io.regql.deleted-tag': `${repository}:${tag}`,
+        'io.regql.nonce': randomUUID(),
+      },
+    }),
+  );
+  const placeholderDigest = await client.manifests.put(repository, tag, placeholder, OCI_INDEX);
+  await client.manifests.delete(repository, placeholderDigest);
+  loaders.manifest.clear({ repository, reference: tag });
+  return result;
+}
+
+/** Digest placeholder while a caller's manifest is parsed, before its media type is known. */
+const UNKNOWN_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+/** Parses a manifest sent by a caller; its problems are the caller's (BAD_USER_INPUT). */
+function parseInputManifest(text: string, mediaType: string | null | undefined): Manifest {
+  if (mediaType && !isManifestMediaType(mediaType)) {
+    throw badUserInput(`not a manifest media type: ${mediaType.slice(0, 100)}`);
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  try {
+    const manifest = parseManifest(bytes, mediaType, UNKNOWN_DIGEST);
+    return { ...manifest, digest: digestOf(manifestDigestInput(bytes, manifest.mediaType)) };
+  } catch (error) {
+    if (isRegistryError(error)) throw badUserInput(error.message);
+    throw error;
+  }
+}
+
+/** Checks that every blob and manifest a manifest references is in the repository. */
+async function assertReferencesPresent(context: Context, repository: string, manifest: Manifest) {
+  const { loaders } = context;
+  const missing = await Promise.all(
+    manifestDescriptors(manifest).map(async (d) => {
+      if (d.urls?.length) return undefined; // foreign layers live elsewhere
+      const found = isManifestMediaType(d.mediaType)
+        ? await orNull(loaders.manifest.load({ repository, reference: d.digest }))
+        : await orNull(loaders.blob.load({ repository, digest: d.digest }));
+      return found ? undefined : d.digest;
+    }),
+  );
+  const first = missing.find((d) => d !== undefined);
+  if (first) throw badUserInput(`the manifest references ${first}, which is not in ${repository}`);
+}
+
+/** PUTs a manifest after validating it and what it references; returns it as stored. */
+async function putManifest(
+  context: Context,
+  repository: string,
+  reference: string,
+  text: string,
+  mediaType: string | null | undefined,
+) {
+  validateRepository(repository);
+  const manifest = parseInputManifest(text, mediaType);
+  await assertReferencesPresent(context, repository, manifest);
+  const bytes = Buffer.from(manifest.raw, 'utf8');
+  await context.client.manifests.put(repository, reference, bytes, manifest.mediaType);
+  context.cache.addManifest(repository, manifest);
+  return manifestShape(repository, manifest);
+}
+
+/** Points a tag at the manifest named by `source`, re-putting its exact bytes and media type. */
+async function tagManifest(context: Context, repository: string, source: string, tag: string) {
+  validateRepository(repository);
+  validateTag(tag);
+  const manifest = await context.loaders.manifest.load({ repository, reference: source });
+  const bytes = Buffer.from(manifest.raw, 'utf8');
+  const digest = await context.client.manifests.put(repository, tag, bytes, manifest.mediaType);
+  if (digest !== manifest.digest) {
+    throw new RegistryError('INTEGRITY_ERROR', `retagging changed the digest to ${digest}`);
+  }
+  context.cache.setTagHint(repository, tag, digest);
+  return { repository, name: tag };
+}
+
+/** A multipart File as a chunk to stream upstream. */
+function fileChunk(file: File) {
+  return { data: file.stream() as unknown as AsyncIterable<Uint8Array>, length: file.size };
+}
+
+/** Runs an upload step; on failure (or the caller leaving) cancels the session upstream. */
+async function orCancel<T>(
+  context: Context,
+  session: Pick<UploadSession, 'repository' | 'location'>,
+  step: () => Promise<T>,
+) {
+  try {
+    return await step();
+  } catch (error) {
+    await context.client.uploads.cancelQuietly(session);
+    context.uploads.forget(session.repository, session.location.pathname);
+    throw error;
+  }
+}
+
+/** Appends a chunk at the upload's current offset. */
+async function uploadChunk(
+  context: Context,
+  repository: string,
+  id: string,
+  file: File,
+): Promise<UploadShape> {
+  if (file.size === 0) throw badUserInput('an upload chunk must not be empty');
+  const current = await currentUpload(context, repository, id);
+  const session = await orCancel(context, current, () =>
+    context.client.uploads.patch(
+      repository,
+      current.location,
+      fileChunk(file),
+      current.offset,
+      context.signal,
+    ),
+  );
+  context.uploads.record(session);
+  return { repository, session };
+}
+
+/** Finishes an upload with its digest, optionally with a last chunk. */
+async function completeUpload(
+  context: Context,
+  repository: string,
+  id: string,
+  digest: string,
+  file: File | null | undefined,
+): Promise<BlobShape> {
+  const current = await currentUpload(context, repository, id);
+  const chunk = file && file.size > 0 ? fileChunk(file) : undefined;
+  await orCancel(context, current, () =>
+    context.client.uploads.complete(repository, current.location, digest, chunk),
+  );
+  context.uploads.forget(repository, current.location.pathname);
+  return { repository, info: { digest, size: current.offset + (chunk?.length ?? 0) } };
+}
+
+/** Cancels an upload; false when the registry no longer knows it. */
+async function cancelUpload(context: Context, repository: string, id: string): Promise<boolean> {
+  const current = await orNull(currentUpload(context, repository, id));
+  if (!current) return false;
+  context.uploads.forget(repository, current.location.pathname);
+  const cancelled = await orNull(context.client.uploads.cancel(repository, current.location));
+  return cancelled !== null;
+}
+
+builder.mutationType({
+  fields: (t) => ({
+    deleteManifest: t.field({
+      type: DeleteResultRef,
+      description: 'delete a manifest by digest (every tag pointing at it goes with it)',
+      args: {
+        repository: t.arg.string({ required: true }),
+        digest: t.arg({ type: 'Digest', required: true }),
+      },
+      resolve: writable((context, { repository, digest }) =>
+        deleteManifest(context, repository, digest),
+      ),
+    }),
+    deleteTag: t.field({
+      type: DeleteResultRef,
+      description: 'remove exactly this tag; other tags that share its digest stay',
+      args: {
+        repository: t.arg.string({ required: true }),
+        tag: t.arg.string({ required: true }),
+      },
+      resolve: writable((context, { repository, tag }) => deleteTag(context, repository, tag)),
+    }),
+    deleteBlob: t.field({
+      type: DeleteResultRef,
+      args: {
+        repository: t.arg.string({ required: true }),
+        digest: t.arg({ type: 'Digest', required: true }),
+      },
+      resolve: writable(async (context, { repository, digest }) => {
+        await context.client.blobs.delete(repository, digest);
+        return { digest, deletedTags: [] };
+      }),
+    }),
+    startUpload: t.field({
+      type: UploadRef,
+      args: { repository: t.arg.string({ required: true }) },
+      resolve: writable(async (context, { repository }) => {
+        const session = await context.client.uploads.start(repository);
+        context.uploads.record(session);
+        return { repository, session };
+      }),
+    }),
+    uploadChunk: t.field({
+      type: UploadRef,
+      description: "append one chunk at the upload's current offset",
+      args: {
+        repository: t.arg.string({ required: true }),
+        id: t.arg.string({ required: true }),
+        chunk: t.arg({ type: 'File', required: true }),
+      },
+      resolve: writable((context, { repository, id, chunk }) =>
+        uploadChunk(context, repository, id, chunk),
+      ),
+    }),
+    completeUpload: t.field({
+      type: BlobRef,
+      description: 'finish an upload, optionally with a last chunk; the registry checks the digest',
+      args: {
+        repository: t.arg.string({ required: true }),
+        id: t.arg.string({ required: true }),
+        digest: t.arg({ type: 'Digest', required: true }),
+        chunk: t.arg({ type: 'File' }),
+      },
+      resolve: writable((context, { repository, id, digest, chunk }) =>
+        completeUpload(context, repository, id, digest, chunk),
+      ),
+    }),
+    cancelUpload: t.boolean({
+      args: {
+        repository: t.arg.string({ required: true }),
+        id: t.arg.string({ required: true }),
+      },
+      resolve: writable((context, { repository, id }) => cancelUpload(context, repository, id)),
+    }),
+    uploadBlob: t.field({
+      type: BlobRef,
+      description:
+        'one-shot upload of a blob; the digest is computed while streaming when not given',
+      args: {
+        repository: t.arg.string({ required: true }),
+        file: t.arg({ type: 'File', required: true }),
+        digest: t.arg({ type: 'Digest' }),
+      },
+      resolve: writable(async (context, { repository, file, digest }) => {
+        const stored = await context.client.uploads.uploadStream(
+          repository,
+          fileChunk(file),
+          digest ?? undefined,
+          context.signal,
+        );
+        return { repository, info: { digest: stored, size: file.size } };
+      }),
+    }),
+    mountBlob: t.field({
+      type: BlobRef,
+      description: 'cross-repository mount; falls back to a copy when the registry will not mount',
+      args: {
+        repository: t.arg.string({ required: true }),
+        digest: t.arg({ type: 'Digest', required: true }),
+        from: t.arg.string({ required: true }),
+      },
+      resolve: writable(async (context, { repository, digest, from }) => {
+        await context.client.uploads.mount(repository, digest, from);
+        return { repository, info: await context.client.blobs.head(repository, digest) };
+      }),
+    }),
+    putManifest: t.field({
+      type: ManifestRef,
+      args: {
+        repository: t.arg.string({ required: true }),
+        reference: t.arg.string({ required: true }),
+        manifest: t.arg.string({ required: true }),
+        mediaType: t.arg.string(),
+      },
+      resolve: writable((context, { repository, reference, manifest, mediaType }) =>
+        putManifest(context, repository, reference, manifest, mediaType),
+      ),
+    }),
+    tagManifest: t.field({
+      type: TagRef,
+      description:
+        'point a tag at the manifest named by source (a tag or digest in the same repository)',
+      args: {
+        repository: t.arg.string({ required: true }),
+        source: t.arg.string({ required: true }),
+        tag: t.arg.string({ required: true }),
+      },
+      resolve: writable((context, { repository, source, tag }) =>
+        tagManifest(context, repository, source, tag),
+      ),
+    }),
+  }),
+});

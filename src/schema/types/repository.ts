@@ -1,0 +1,153 @@
+import type { Context } from '../../context.js';
+import { orNull } from '../../loaders/index.js';
+import { validateRepository } from '../../registry/reference.js';
+import { badUserInput, builder } from '../builder.js';
+import {
+  BlobRef,
+  ManifestRef,
+  NodeRef,
+  RepositoryConnectionRef,
+  RepositoryEdgeRef,
+  RepositoryRef,
+  type RepositoryShape,
+  TagRef,
+  UploadRef,
+} from '../refs.js';
+import {
+  type ConnectionShape,
+  connectionOf,
+  decodeCursor,
+  encodeId,
+  implementConnection,
+  pageSize,
+} from '../relay.js';
+import { manifestShape } from './manifest.js';
+import { readUpload } from './upload.js';
+
+/** Largest catalog page asked of the registry (registry 2.8 refuses more than 1000). */
+const CATALOG_PAGE = 1000;
+
+RepositoryRef.implement({
+  interfaces: [NodeRef],
+  isTypeOf: (value) => typeof value === 'object' && value !== null && !('repository' in value),
+  fields: (t) => ({
+    id: t.id({ resolve: (repo) => encodeId('Repository', repo.name) }),
+    name: t.exposeString('name'),
+    tag: t.field({
+      type: TagRef,
+      nullable: true,
+      description: 'null when the tag does not exist',
+      args: { name: t.arg.string({ required: true }) },
+      resolve: async (repo, { name }, { loaders }) => {
+        const manifest = await orNull(
+          loaders.manifest.load({ repository: repo.name, reference: name }),
+        );
+        return manifest ? { repository: repo.name, name } : null;
+      },
+    }),
+    manifest: t.field({
+      type: ManifestRef,
+      nullable: true,
+      description: 'a tag or a digest; null when missing',
+      args: { reference: t.arg.string({ required: true }) },
+      resolve: async (repo, { reference }, { loaders }) => {
+        const manifest = await orNull(loaders.manifest.load({ repository: repo.name, reference }));
+        return manifest && manifestShape(repo.name, manifest);
+      },
+    }),
+    blob: t.field({
+      type: BlobRef,
+      nullable: true,
+      description: 'null when missing',
+      args: { digest: t.arg({ type: 'Digest', required: true }) },
+      resolve: async (repo, { digest }, { loaders }) => {
+        const info = await orNull(loaders.blob.load({ repository: repo.name, digest }));
+        return info && { repository: repo.name, info };
+      },
+    }),
+    upload: t.field({
+      type: UploadRef,
+      nullable: true,
+      description: 'status of an upload session; null when the registry no longer knows it',
+      args: { id: t.arg.string({ required: true }) },
+      resolve: (repo, { id }, context) => orNull(readUpload(context, repo.name, id)),
+    }),
+  }),
+});
+
+RepositoryConnectionRef.implement({ fields: () => ({}) });
+implementConnection(RepositoryConnectionRef, RepositoryEdgeRef, RepositoryRef);
+
+/** The repository, or null when the registry does not know it. */
+export async function findRepository(
+  context: Context,
+  name: string,
+): Promise<RepositoryShape | null> {
+  validateRepository(name);
+  const tags = await orNull(context.loaders.tags.load(name));
+  return tags ? { name } : null;
+}
+
+/**
+ * The registry's catalog order: names compared with `/` below every other character (registry
+ * 2.8 walks its storage tree this way, and skips a whole folder that sorts before `last`).
+ */
+function catalogKey(name: string): string {
+  return name.replaceAll('/', '\u0000');
+}
+
+/** A `last` just below every name that starts with `prefix`, in catalog order. */
+function lastBefore(prefix: string): string | undefined {
+  if (prefix === '') return undefined;
+  if (prefix.endsWith('/')) return prefix.replace(/\/+$/, '') || undefined;
+  const end = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(end - 1);
+}
+
+/** One page of the catalog, optionally only names with a prefix (the catalog is sorted). */
+async function repositories(
+  context: Context,
+  first: number | null | undefined,
+  after: string | null | undefined,
+  namePrefix: string,
+): Promise<ConnectionShape<RepositoryShape>> {
+  const size = pageSize(first, context);
+  if (namePrefix !== '' && !/^[a-z0-9._/-]{1,255}$/.test(namePrefix)) {
+    throw badUserInput('namePrefix may only hold the characters of repository names');
+  }
+  const names: string[] = [];
+  let last = after ? decodeCursor(after) : lastBefore(namePrefix);
+  let done = false;
+  while (!done && names.length <= size) {
+    const page = await context.client.catalog.page({ n: CATALOG_PAGE, last });
+    for (const name of page.items) {
+      if (name.startsWith(namePrefix)) names.push(name);
+      else if (catalogKey(name) > catalogKey(namePrefix)) done = true;
+      if (done || names.length > size) break;
+    }
+    last = page.next?.last;
+    done ||= last === undefined;
+  }
+  const nodes = names.slice(0, size).map((name) => ({ name }));
+  return connectionOf(nodes, (repo) => repo.name, names.length > size);
+}
+
+builder.queryFields((t) => ({
+  repositories: t.field({
+    type: RepositoryConnectionRef,
+    args: {
+      first: t.arg.int(),
+      after: t.arg.string(),
+      namePrefix: t.arg.string(),
+    },
+    resolve: (_root, { first, after, namePrefix }, context) =>
+      repositories(context, first, after, namePrefix ?? ''),
+  }),
+  repository: t.field({
+    type: RepositoryRef,
+    nullable: true,
+    description: 'null when the repository does not exist',
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, { name }, context) => findRepository(context, name),
+  }),
+}));

@@ -1,0 +1,71 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { RepositoryFanOutDocument } from '../generated/graphql.js';
+import { seeded } from '../support/clients.js';
+import { gatewayFor } from '../support/gateway.js';
+
+const { fixtures } = seeded('open');
+
+/** `METHOD path-kind` of each upstream call, for readable expectations. */
+function calls(events: { method: string; path: string }[]): string[] {
+  return events.map(
+    (e) => `${e.method} ${e.path.replace(/^\/v2\/.+?\/(manifests|blobs|tags)\/.*$/, '$1')}`,
+  );
+}
+
+describe('loading: every distinct upstream object once per query', () => {
+  const gw = gatewayFor('open');
+  afterAll(() => gw.close());
+
+  it('fans out over tags sharing one digest: one tag list, one GET per tag, one config', async () => {
+    const f = fixtures.shared;
+    const mark = gw.log.length;
+    const { data, errors } = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
+    expect(errors).toBeUndefined();
+    const tags = data?.repository?.tags.nodes ?? [];
+    expect(tags.map((t) => t.digest)).toEqual(f.tags.map(() => f.digest));
+    // Manifest.tags of every tag re-reads the same tag list and the same tag manifests: no new calls
+    expect(calls(gw.registryCallsSince(mark)).sort()).toEqual(
+      ['GET tags', ...f.tags.map(() => 'GET manifests'), 'GET blobs'].sort(),
+    );
+  });
+
+  it('fans out over a multi-arch index: the index, each child and each config once', async () => {
+    const f = fixtures.multiArch;
+    const mark = gw.log.length;
+    const { data, errors } = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
+    expect(errors).toBeUndefined();
+    const index = data?.repository?.tags.nodes[0]?.manifest;
+    if (index?.__typename !== 'ImageIndex') throw new Error(`got ${index?.__typename}`);
+    expect(index.manifests.map((m) => m.manifest?.digest).sort()).toEqual(
+      f.platforms.map((p) => p.digest).sort(),
+    );
+    const children = f.platforms.length;
+    expect(calls(gw.registryCallsSince(mark)).sort()).toEqual(
+      [
+        'GET tags',
+        'GET manifests',
+        ...Array(children).fill('GET manifests'),
+        ...Array(children).fill('GET blobs'),
+      ].sort(),
+    );
+  });
+
+  it('warm: a HEAD per tag, and no GET of anything addressed by digest', async () => {
+    const f = fixtures.multiArch;
+    const cold = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
+    const mark = gw.log.length;
+    const warm = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
+    expect(warm).toEqual(cold);
+    expect(calls(gw.registryCallsSince(mark))).toEqual(['GET tags', 'HEAD manifests']);
+  });
+
+  it('a fresh gateway (empty cache) is cold again', async () => {
+    const fresh = gatewayFor('open');
+    const f = fixtures.dockerImage;
+    await fresh.execute(RepositoryFanOutDocument, { name: f.repository });
+    expect(calls(fresh.registryCallsSince(0)).sort()).toEqual(
+      ['GET tags', 'GET manifests', 'GET blobs'].sort(),
+    );
+    await fresh.close();
+  });
+});
