@@ -147,21 +147,30 @@ describe('tags', () => {
     expect(contains.data?.repository?.tags.totalCount).toBe(1);
   });
 
-  it.each(['CREATED_ASC', 'CREATED_DESC'] as const)('orders by the config created time: %s', async (orderBy) => {
-    const repo = `created/order-${randomBytes(4).toString('hex')}`;
-    const pusher = new ContentPusher(direct);
-    // tag names deliberately out of time order
-    const times = { b: '2021-05-01T00:00:00Z', c: '2019-01-01T00:00:00Z', a: '2023-09-09T12:00:00Z' };
-    for (const [tag, created] of Object.entries(times)) {
-      await pusher.push(repo, buildImage({ created, steps: [{ createdBy: `tag ${tag}` }] }), [tag]);
-    }
-    const { data, errors } = await gw.execute(RepositoryTagsDocument, { name: repo, orderBy });
-    expect(errors).toBeUndefined();
-    const oldestFirst = ['c', 'b', 'a'];
-    expect(data?.repository?.tags.edges.map((e) => e.node.name)).toEqual(
-      orderBy === 'CREATED_ASC' ? oldestFirst : [...oldestFirst].reverse(),
-    );
-  });
+  it.each(['CREATED_ASC', 'CREATED_DESC'] as const)(
+    'orders by the config created time: %s',
+    async (orderBy) => {
+      const repo = `created/order-${randomBytes(4).toString('hex')}`;
+      const pusher = new ContentPusher(direct);
+      // tag names deliberately out of time order
+      const times = {
+        b: '2021-05-01T00:00:00Z',
+        c: '2019-01-01T00:00:00Z',
+        a: '2023-09-09T12:00:00Z',
+      };
+      for (const [tag, created] of Object.entries(times)) {
+        await pusher.push(repo, buildImage({ created, steps: [{ createdBy: `tag ${tag}` }] }), [
+          tag,
+        ]);
+      }
+      const { data, errors } = await gw.execute(RepositoryTagsDocument, { name: repo, orderBy });
+      expect(errors).toBeUndefined();
+      const oldestFirst = ['c', 'b', 'a'];
+      expect(data?.repository?.tags.edges.map((e) => e.node.name)).toEqual(
+        orderBy === 'CREATED_ASC' ? oldestFirst : [...oldestFirst].reverse(),
+      );
+    },
+  );
 
   it('refuses a page size over the limit and a forged cursor, before any upstream call', async () => {
     const mark = gw.log.length;
