@@ -16,7 +16,8 @@ import {
   TagDetailsDocument,
 } from '../generated/graphql.js';
 import { clientFor, seeded } from '../support/clients.js';
-import { gatewayFor } from '../support/gateway.js';
+import { gatewayAt, gatewayFor } from '../support/gateway.js';
+import { startProxy } from '../support/proxy.js';
 
 const { registry, fixtures } = seeded('open');
 const gw = gatewayFor('open');
@@ -47,6 +48,29 @@ describe('registry and repositories', () => {
       authScheme: 'none',
       rateLimit: null,
     });
+  });
+
+  it('reports rate limits from RateLimit headers, and an unreachable registry', async () => {
+    const proxy = await startProxy(registry.url, () => ({
+      kind: 'respond',
+      status: 200,
+      headers: {
+        'docker-distribution-api-version': 'registry/2.0',
+        'ratelimit-limit': '100;w=21600',
+        'ratelimit-remaining': '76;w=21600',
+      },
+      body: '{}',
+    }));
+    const limited = gatewayAt(proxy.url);
+    const { data } = await limited.execute(RegistryStatusDocument);
+    expect(data?.registry.rateLimit).toEqual({ limit: 100, remaining: 76, windowSeconds: 21600 });
+    await limited.close();
+    await proxy.close();
+    const down = gatewayAt(proxy.url, { UPSTREAM_RETRIES: '0' });
+    const status = await down.execute(RegistryStatusDocument);
+    expect(status.errors).toBeUndefined();
+    expect(status.data?.registry).toMatchObject({ reachable: false, apiVersion: null });
+    await down.close();
   });
 
   it('pages through the catalog with cursors, in the order the registry lists it', async () => {

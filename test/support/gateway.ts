@@ -27,7 +27,12 @@ export function gatewayFor(
   flavour: RegistryFlavour,
   env: Record<string, string> = {},
 ): TestGateway {
-  const { registry } = seeded(flavour);
+  return gatewayAt(seeded(flavour).registry.url, env);
+}
+
+/** A gateway for the registry (or proxy) at `url`, with extra environment settings. */
+export function gatewayAt(url: string, env: Record<string, string> = {}): TestGateway {
+  const registry = { url };
   const config = loadConfig({ REGISTRY_URL: registry.url, ...env });
   const log: UpstreamEvent[] = [];
   const gateway = createGateway(config, { onUpstream: (event) => log.push(event) });
