@@ -25,6 +25,12 @@ const registryUrl = z
 const schema = z.object({
   /** The registry regql fronts (required). */
   REGISTRY_URL: registryUrl,
+  /** `service`: every caller uses the configured account; `passthrough`: each caller's own Authorization header. */
+  AUTH_MODE: z
+    .enum(['service', 'passthrough'], { error: 'must be service or passthrough' })
+    .default('service'),
+  /** Milliseconds a caller's confirmed read access to a repository is trusted (passthrough mode). */
+  ACCESS_CHECK_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** The service account's username, when the registry needs one. */
   REGISTRY_USERNAME: z.string().min(1).optional(),
   /** The service account's password or token. */
@@ -61,6 +67,8 @@ const schema = z.object({
 /** The validated configuration. */
 export interface Config {
   registryUrl: string;
+  authMode: 'service' | 'passthrough';
+  accessCheckTtlMs: number;
   credentials: { username: string; password: string } | undefined;
   publicRegistryHost: string;
   port: number;
@@ -107,6 +115,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     registryUrl: e.REGISTRY_URL,
+    authMode: e.AUTH_MODE,
+    accessCheckTtlMs: e.ACCESS_CHECK_TTL_MS,
     credentials:
       e.REGISTRY_USERNAME && e.REGISTRY_PASSWORD
         ? { username: e.REGISTRY_USERNAME, password: e.REGISTRY_PASSWORD }

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
+import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { UploadTracker } from './loaders/uploads.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
@@ -84,13 +85,18 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   });
   const shared: Shared = {
     config,
-    client: new RegistryClient(connection, config.credentials),
+    // in passthrough mode callers bring their own credentials; the service account is not used
+    client: new RegistryClient(
+      connection,
+      config.authMode === 'service' ? config.credentials : undefined,
+    ),
     cache: new DigestCache(config.cacheMaxBytes),
+    access: new AccessCache(config.accessCheckTtlMs),
     uploads: new UploadTracker(),
   };
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(shared, request.signal),
+    context: ({ request }) => createContext(shared, request),
     // multipart files are refused past MAX_CHUNK_BYTES while they are read, not after
     fetchAPI: createFetch({ formDataLimits: { fileSize: config.maxChunkBytes, files: 1 } }),
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },

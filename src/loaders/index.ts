@@ -5,6 +5,7 @@ import { isRegistryError } from '../registry/errors.js';
 import type { ImageConfig } from '../registry/image-config.js';
 import { type Descriptor, type Manifest, matchPlatform } from '../registry/manifest.js';
 import { isDigest } from '../registry/reference.js';
+import { type AccessCheck, TRUSTED } from './access.js';
 import type { DigestCache } from './cache.js';
 
 /** A repository and a reference in it (a tag or a digest). */
@@ -55,15 +56,23 @@ function toError(error: unknown): Error {
  * cache when present. A tag costs one request either way: a GET (body and digest at once) when
  * its digest is not cached, a HEAD when the tag's last digest is cached and the HEAD confirms it.
  */
-export function createLoaders(client: RegistryClient, cache: DigestCache): Loaders {
+export function createLoaders(
+  client: RegistryClient,
+  cache: DigestCache,
+  access: AccessCheck = TRUSTED,
+): Loaders {
   const manifestKey = (k: ManifestKey) => `${k.repository}|${k.reference}`;
   const digestKey = (k: DigestKey) => `${k.repository}@${k.digest}`;
 
   const byDigest = async (repository: string, digest: string): Promise<Manifest> => {
     const cached = cache.manifest(repository, digest);
-    if (cached) return cached;
+    if (cached) {
+      await access.ensure(repository, () => client.manifests.head(repository, digest));
+      return cached;
+    }
     const manifest = await client.manifests.get(repository, digest);
     cache.addManifest(repository, manifest);
+    access.confirm(repository);
     return manifest;
   };
 
@@ -72,10 +81,12 @@ export function createLoaders(client: RegistryClient, cache: DigestCache): Loade
     let manifest: Manifest;
     if (hint && cache.hasManifest(repository, hint)) {
       const { digest } = await client.manifests.head(repository, tag);
+      access.confirm(repository);
       manifest = await byDigest(repository, digest);
     } else {
       manifest = await client.manifests.get(repository, tag);
       cache.addManifest(repository, manifest);
+      access.confirm(repository);
     }
     cache.setTagHint(repository, tag, manifest.digest);
     manifests.prime({ repository, reference: manifest.digest }, manifest);
@@ -96,9 +107,13 @@ export function createLoaders(client: RegistryClient, cache: DigestCache): Loade
     config: new DataLoader<DigestKey, ImageConfig, string>(
       each(async ({ repository, digest }) => {
         const cached = cache.config(repository, digest);
-        if (cached) return cached;
+        if (cached) {
+          await access.ensure(repository, () => client.blobs.head(repository, digest));
+          return cached;
+        }
         const config = await client.blobs.config(repository, digest);
         cache.addConfig(repository, digest, config);
+        access.confirm(repository);
         return config;
       }),
       { cacheKeyFn: digestKey },

@@ -159,7 +159,7 @@ export class RegistryClient {
       const headers = { ...call.headers };
       if (authorization) headers.authorization = authorization;
       return http.send(
-        { method: call.method, url, headers, body: call.body },
+        { method: call.method, url, headers, body: call.body, signal: call.signal },
         call.followRedirects,
       );
     };

@@ -103,9 +103,13 @@ builder.scalarType('File', {
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
   },
+  // Yoga hands over its fetch implementation's File (a ponyfill), not Node's: check the shape
   parseValue: (value) => {
-    if (!(value instanceof File)) throw badUserInput('File must be a multipart file upload');
-    return value;
+    const file = value as Partial<File> | null;
+    if (typeof file?.stream !== 'function' || typeof file.size !== 'number') {
+      throw badUserInput('File must be a multipart file upload');
+    }
+    return value as File;
   },
 });
 

@@ -86,7 +86,11 @@ async function deleteTag(context: Context, repository: string, tag: string) {
       await client.manifests.delete(repository, tag);
       return result;
     } catch (error) {
-      if (!isRegistryError(error, 'UNSUPPORTED')) throw error;
+      // registry 2.8 refuses by-tag deletes with DIGEST_INVALID; any other refusal (deletes
+      // disabled: UNSUPPORTED, DENIED, ...) stops here, before anything is changed
+      if (!(isRegistryError(error, 'UNSUPPORTED') && error.registryCode === 'DIGEST_INVALID')) {
+        throw error;
+      }
       tagDeleteRefused.add(client.connection);
     }
   }
@@ -96,6 +100,7 @@ async function deleteTag(context: Context, repository: string, tag: string) {
     context.cache.deleteManifest(repository, digest);
     return result;
   }
+  const original = await loaders.manifest.load({ repository, reference: digest });
   const placeholder = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -108,7 +113,14 @@ async function deleteTag(context: Context, repository: string, tag: string) {
     }),
   );
   const placeholderDigest = await client.manifests.put(repository, tag, placeholder, OCI_INDEX);
-  await client.manifests.delete(repository, placeholderDigest);
+  try {
+    await client.manifests.delete(repository, placeholderDigest);
+  } catch (error) {
+    // nothing lost: the tag goes back to the image it named
+    const bytes = Buffer.from(original.raw, 'utf8');
+    await client.manifests.put(repository, tag, bytes, original.mediaType);
+    throw error;
+  }
   loaders.manifest.clear({ repository, reference: tag });
   return result;
 }

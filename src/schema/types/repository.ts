@@ -4,6 +4,7 @@ import { validateRepository } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
 import {
   BlobRef,
+  type BlobShape,
   ManifestRef,
   NodeRef,
   RepositoryConnectionRef,
@@ -60,10 +61,7 @@ RepositoryRef.implement({
       nullable: true,
       description: 'null when missing',
       args: { digest: t.arg({ type: 'Digest', required: true }) },
-      resolve: async (repo, { digest }, { loaders }) => {
-        const info = await orNull(loaders.blob.load({ repository: repo.name, digest }));
-        return info && { repository: repo.name, info };
-      },
+      resolve: (repo, { digest }, context) => findBlob(context, repo.name, digest),
     }),
     upload: t.field({
       type: UploadRef,
@@ -77,6 +75,16 @@ RepositoryRef.implement({
 
 RepositoryConnectionRef.implement({ fields: () => ({}) });
 implementConnection(RepositoryConnectionRef, RepositoryEdgeRef, RepositoryRef);
+
+/** A blob of a repository, or null when it is not there. */
+async function findBlob(
+  context: Context,
+  repository: string,
+  digest: string,
+): Promise<BlobShape | null> {
+  const info = await orNull(context.loaders.blob.load({ repository, digest }));
+  return info && { repository, info };
+}
 
 /** The repository, or null when the registry does not know it. */
 export async function findRepository(
@@ -142,6 +150,28 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, { first, after, namePrefix }, context) =>
       repositories(context, first, after, namePrefix ?? ''),
+  }),
+  blob: t.field({
+    type: BlobRef,
+    nullable: true,
+    description:
+      'a blob, also in a repository that has no tags yet (where `repository` is null); null when missing',
+    args: {
+      repository: t.arg.string({ required: true }),
+      digest: t.arg({ type: 'Digest', required: true }),
+    },
+    resolve: (_root, { repository, digest }, context) => findBlob(context, repository, digest),
+  }),
+  upload: t.field({
+    type: UploadRef,
+    nullable: true,
+    description:
+      'an upload session, also in a repository that has no tags yet (a first push); null when the registry no longer knows it',
+    args: {
+      repository: t.arg.string({ required: true }),
+      id: t.arg.string({ required: true }),
+    },
+    resolve: (_root, { repository, id }, context) => orNull(readUpload(context, repository, id)),
   }),
   repository: t.field({
     type: RepositoryRef,
