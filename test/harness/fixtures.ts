@@ -306,6 +306,39 @@ export async function skopeoCopyToDir(
   return sha256(await readFile(join(dir, 'manifest.json')));
 }
 
+/** What `skopeo inspect` (not --raw) reports of an image: its digest and layer digests. */
+export async function skopeoInspect(
+  registry: RegistryInfo,
+  reference: string,
+): Promise<{ digest: string; layers: string[] }> {
+  const out = await skopeo([
+    'inspect',
+    ...registryFlags(registry, ''),
+    `docker://${registry.host}/${reference}`,
+  ]);
+  const report = JSON.parse(out.toString()) as { Digest: string; Layers: string[] };
+  return { digest: report.Digest, layers: report.Layers };
+}
+
+/** Copies an image into an OCI layout folder with skopeo; returns the manifest digest it wrote. */
+export async function skopeoCopyToOci(
+  registry: RegistryInfo,
+  reference: string,
+  dir: string,
+): Promise<string> {
+  await skopeo([
+    'copy',
+    '--quiet',
+    ...registryFlags(registry, 'src-'),
+    `docker://${registry.host}/${reference}`,
+    `oci:${dir}:copy`,
+  ]);
+  const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as {
+    manifests: { digest: string }[];
+  };
+  return index.manifests[0]?.digest ?? '';
+}
+
 /** Describes the image at `repository:tag` from the manifest skopeo reads. */
 async function inspectImage(
   registry: RegistryInfo,

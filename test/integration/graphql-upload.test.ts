@@ -19,7 +19,7 @@ import {
   UploadChunkDocument,
   UploadStatusDocument,
 } from '../generated/graphql.js';
-import { pushImage, skopeoCopyToDir, skopeoDigest } from '../harness/fixtures.js';
+import { pushImage, skopeoCopyToOci, skopeoInspect } from '../harness/fixtures.js';
 import { clientFor, seeded } from '../support/clients.js';
 import { gatewayFor, type TestGateway } from '../support/gateway.js';
 import {
@@ -411,12 +411,15 @@ describe('round trip', () => {
 
     const dir = await mkdtemp(join(tmpdir(), 'regql-round-trip-'));
     try {
-      expect(await skopeoCopyToDir(registry, `${repository}:v1`, join(dir, 'image'))).toBe(
+      expect(await skopeoCopyToOci(registry, `${repository}:v1`, join(dir, 'image'))).toBe(
         put.data?.putManifest.digest,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    expect(await skopeoDigest(registry, `${repository}:v1`)).toBe(put.data?.putManifest.digest);
+    expect(await skopeoInspect(registry, `${repository}:v1`)).toEqual({
+      digest: put.data?.putManifest.digest,
+      layers: [layer.digest],
+    });
   });
 });
