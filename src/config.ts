@@ -54,12 +54,30 @@ const schema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   /** Retries of idempotent upstream requests after connection errors, 429 and 502-504. */
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Consecutive upstream failures (no answer, or 5xx after retries) that make calls fail fast. */
+  UPSTREAM_CIRCUIT_THRESHOLD: positiveInt(1000).default(5),
+  /** Milliseconds calls fail fast once the circuit is open, before they try the registry again. */
+  UPSTREAM_CIRCUIT_COOLDOWN_MS: positiveInt(3_600_000).default(10_000),
   /** Bytes of digest-addressed manifests and configs cached in process. */
   CACHE_MAX_BYTES: positiveInt(2 ** 40).default(256 * 1024 * 1024),
   /** Largest image config read, in bytes. */
   MAX_CONFIG_BYTES: positiveInt(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Largest upload chunk (and uploadBlob file) accepted, in bytes; bigger ones are refused unread. */
   MAX_CHUNK_BYTES: positiveInt(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Largest cost of an operation: 1 per field, connection selections times `first`, other object lists times 10. */
+  MAX_QUERY_COST: positiveInt(100_000_000).default(100_000),
+  /** Deepest field nesting of an operation. */
+  MAX_QUERY_DEPTH: positiveInt(1000).default(15),
+  /** Most aliases in an operation. */
+  MAX_QUERY_ALIASES: positiveInt(10_000).default(30),
+  /** Most tokens in an operation document. */
+  MAX_QUERY_TOKENS: positiveInt(1_000_000).default(5000),
+  /** Whether the schema answers introspection (GraphiQL needs it; turn off in production if you like). */
+  INTROSPECTION: flag.default(true),
+  /** Milliseconds an operation may run before its upstream calls are cut off (UPSTREAM_ERROR). */
+  OPERATION_TIMEOUT_MS: positiveInt(3_600_000).default(30_000),
+  /** Largest GraphQL request body other than multipart uploads, in bytes. */
+  MAX_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
   /** Largest `first` on a connection. */
   MAX_PAGE_SIZE: positiveInt(10_000).default(1000),
 });
@@ -74,11 +92,25 @@ export interface Config {
   port: number;
   host: string;
   readOnly: boolean;
-  upstream: { connections: number; connectTimeoutMs: number; timeoutMs: number; retries: number };
+  upstream: {
+    connections: number;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    retries: number;
+    circuitThreshold: number;
+    circuitCooldownMs: number;
+  };
   cacheMaxBytes: number;
   maxConfigBytes: number;
   maxChunkBytes: number;
   maxPageSize: number;
+  maxQueryCost: number;
+  maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryTokens: number;
+  introspection: boolean;
+  operationTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 /** A configuration problem, with one line per invalid setting. */
@@ -130,10 +162,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       retries: e.UPSTREAM_RETRIES,
+      circuitThreshold: e.UPSTREAM_CIRCUIT_THRESHOLD,
+      circuitCooldownMs: e.UPSTREAM_CIRCUIT_COOLDOWN_MS,
     },
     cacheMaxBytes: e.CACHE_MAX_BYTES,
     maxConfigBytes: e.MAX_CONFIG_BYTES,
     maxChunkBytes: e.MAX_CHUNK_BYTES,
     maxPageSize: e.MAX_PAGE_SIZE,
+    maxQueryCost: e.MAX_QUERY_COST,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryAliases: e.MAX_QUERY_ALIASES,
+    maxQueryTokens: e.MAX_QUERY_TOKENS,
+    introspection: e.INTROSPECTION,
+    operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
   };
 }

@@ -20,8 +20,10 @@ export interface Shared {
 /** What every resolver gets: the caller's client, this request's loaders, and its abort signal. */
 export interface Context extends Shared {
   loaders: Loaders;
-  /** Fires when the caller goes away. */
-  signal: AbortSignal | undefined;
+  /** Fires when the caller goes away or the operation's deadline passes. */
+  signal: AbortSignal;
+  /** Ends the operation's deadline timer. */
+  finish(): void;
 }
 
 /** A caller's `Authorization` header as registry credentials (passthrough mode). */
@@ -42,14 +44,27 @@ export function callerCredentials(header: string | null): Credentials | undefine
 }
 
 /**
- * A native AbortSignal that follows the request's: the server adapter hands over its own signal
- * class, which undici does not honour, so an upstream call would outlive a caller who left.
+ * The operation's abort signal: fires when the caller goes away (the server adapter's own signal
+ * class is not honoured by undici, so this is a native one) or when the deadline passes.
+ * `finish` clears the timer once the operation is done.
  */
-function nativeSignal(signal: AbortSignal): AbortSignal {
+function deadline(request: Request, ms: number): { signal: AbortSignal; finish(): void } {
   const controller = new AbortController();
-  if (signal.aborted) controller.abort();
-  else signal.addEventListener('abort', () => controller.abort(), { once: true });
-  return controller.signal;
+  const onAbort = () => controller.abort();
+  if (request.signal.aborted) controller.abort();
+  else request.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('the operation timed out', 'TimeoutError')),
+    ms,
+  );
+  timer.unref();
+  return {
+    signal: controller.signal,
+    finish: () => {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /**
@@ -58,17 +73,14 @@ function nativeSignal(signal: AbortSignal): AbortSignal {
  * once the registry has confirmed the caller may read that repository.
  */
 export function createContext(shared: Shared, request: Request): Context {
-  let { client } = shared;
+  const { signal, finish } = deadline(request, shared.config.operationTimeoutMs);
+  let client = shared.client.withSignal(signal);
   let access = TRUSTED;
   if (shared.config.authMode === 'passthrough') {
     const header = request.headers.get('authorization');
-    client = shared.client.withCredentials(callerCredentials(header));
+    client = client.withCredentials(callerCredentials(header));
     access = shared.access.forCaller(header ?? undefined);
   }
-  return {
-    ...shared,
-    client,
-    loaders: createLoaders(client, shared.cache, access),
-    signal: nativeSignal(request.signal),
-  };
+  const loaders = createLoaders(client, shared.cache, access);
+  return { ...shared, client, loaders, signal, finish };
 }

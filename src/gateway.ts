@@ -1,8 +1,9 @@
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
+import { useQueryLimits } from './limits.js';
 import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { UploadTracker } from './loaders/uploads.js';
@@ -66,6 +67,30 @@ const logging = {
   },
 };
 
+/**
+ * Refuses a GraphQL request body over `maxBytes` (by its Content-Length) with 413, before it is
+ * read. Multipart uploads are bounded per file by MAX_CHUNK_BYTES instead.
+ */
+function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      const length = Number(request.headers.get('content-length') ?? 0);
+      const multipart = request.headers.get('content-type')?.startsWith('multipart/form-data');
+      if (multipart || !(length > maxBytes)) return;
+      const error = {
+        message: `the request body exceeds ${maxBytes} bytes`,
+        extensions: { code: 'BAD_USER_INPUT' },
+      };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [error] }), {
+          status: 413,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+  };
+}
+
 /** Observers of what the gateway does upstream. */
 export interface GatewayHooks {
   /** Called once per upstream answer (retries, token requests and redirects included). */
@@ -81,6 +106,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     headersTimeoutMs: config.upstream.timeoutMs,
     bodyTimeoutMs: config.upstream.timeoutMs,
     retries: config.upstream.retries,
+    circuitThreshold: config.upstream.circuitThreshold,
+    circuitCooldownMs: config.upstream.circuitCooldownMs,
     maxConfigBytes: config.maxConfigBytes,
   });
   const shared: Shared = {
@@ -103,6 +130,16 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     maskedErrors: { maskError: toClientError },
     landingPage: false,
     logging,
+    plugins: [
+      useBodyLimit(config.maxBodyBytes),
+      useQueryLimits(config),
+      // the deadline timer of each operation ends with it
+      {
+        onExecute: ({ args }: { args: { contextValue: unknown } }) => ({
+          onExecuteDone: () => (args.contextValue as Context).finish(),
+        }),
+      },
+    ],
   });
   return { yoga, connection, cache: shared.cache, close: () => connection.close() };
 }

@@ -1,8 +1,8 @@
 import { deleteScope, pullScope } from './auth.js';
-import type { RegistryClient } from './client.js';
+import type { RegistryCall, RegistryClient } from './client.js';
 import { createDigester, verifyDigest } from './digest.js';
 import { RegistryError } from './errors.js';
-import { abortBody, type HttpResponse, header, readBody } from './http.js';
+import { abortBody, type HttpResponse, header } from './http.js';
 import { type ImageConfig, parseImageConfig } from './image-config.js';
 import { parseDigest, validateDigest, validateRepository } from './reference.js';
 
@@ -39,8 +39,7 @@ export class BlobsApi {
 
   /** A whole blob, at most `maxBytes`, verified against its digest. */
   async get(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
-    const response = await this.send('GET', repository, digest);
-    const bytes = await readBody(response, maxBytes, `blob ${digest}`);
+    const { bytes } = await this.client.fetchBytes(this.call('GET', repository, digest), maxBytes);
     verifyDigest(bytes, digest, `blob ${digest}`);
     return bytes;
   }
@@ -76,16 +75,21 @@ export class BlobsApi {
   }
 
   private send(method: 'GET' | 'HEAD', repository: string, digest: string): Promise<HttpResponse> {
+    return this.client.request(this.call(method, repository, digest));
+  }
+
+  /** A GET or HEAD of a blob, following redirects (never with credentials to other origins). */
+  private call(method: 'GET' | 'HEAD', repository: string, digest: string): RegistryCall {
     validateRepository(repository);
     validateDigest(digest);
-    return this.client.request({
+    return {
       method,
       path: `/v2/${repository}/blobs/${digest}`,
       scopes: [pullScope(repository)],
       expect: [200],
       what: `blob ${repository}@${digest}`,
       followRedirects: true,
-    });
+    };
   }
 }
 

@@ -3,12 +3,14 @@ import { BlobsApi } from './blobs.js';
 import { CatalogApi } from './catalog.js';
 import { RegistryError } from './errors.js';
 import {
+  abortedError,
   errorFromResponse,
   type HttpMethod,
   type HttpResponse,
   HttpTransport,
   header,
   type RequestBody,
+  readBody,
   type TransportOptions,
 } from './http.js';
 import { MAX_CONFIG_BYTES } from './image-config.js';
@@ -41,8 +43,8 @@ export interface RegistryCall {
   what: string;
   /** Follow redirects (blob GETs), dropping credentials on other origins. */
   followRedirects?: boolean;
-  /** Aborts the call. */
-  signal?: AbortSignal;
+  /** Aborts the call; `null` runs it whatever the client's signal says (cleanup after a failure). */
+  signal?: AbortSignal | null;
 }
 
 /** Rate limit figures from RateLimit-Limit / RateLimit-Remaining headers (`100;w=21600`). */
@@ -115,11 +117,17 @@ export class RegistryClient {
     /** The shared connection. */
     readonly connection: RegistryConnection,
     private readonly credentials?: Credentials,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** A client for other credentials (or anonymous) over the same connection. */
   withCredentials(credentials: Credentials | undefined): RegistryClient {
-    return new RegistryClient(this.connection, credentials);
+    return new RegistryClient(this.connection, credentials, this.signal);
+  }
+
+  /** A client whose every call is aborted when `signal` fires (the operation's deadline). */
+  withSignal(signal: AbortSignal): RegistryClient {
+    return new RegistryClient(this.connection, this.credentials, signal);
   }
 
   /** The registry's origin. */
@@ -159,7 +167,7 @@ export class RegistryClient {
       const headers = { ...call.headers };
       if (authorization) headers.authorization = authorization;
       return http.send(
-        { method: call.method, url, headers, body: call.body, signal: call.signal },
+        { method: call.method, url, headers, body: call.body, signal: this.signalFor(call) },
         call.followRedirects,
       );
     };
@@ -185,6 +193,32 @@ export class RegistryClient {
       );
     }
     throw await errorFromResponse(response, call.what);
+  }
+
+  /**
+   * Sends an idempotent call and reads its whole body (at most `maxBytes`); an answer cut off
+   * mid-way is asked for again, as often as the transport retries.
+   */
+  async fetchBytes(
+    call: RegistryCall,
+    maxBytes: number,
+  ): Promise<{ response: HttpResponse; bytes: Buffer }> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.request(call);
+      try {
+        return { response, bytes: await readBody(response, maxBytes, call.what) };
+      } catch (error) {
+        const signal = this.signalFor(call);
+        if (signal?.aborted) throw abortedError(signal, error);
+        const retryable = error instanceof RegistryError && error.transient;
+        if (attempt > this.connection.http.retries || !retryable) throw error;
+      }
+    }
+  }
+
+  /** The signal that aborts a call: its own, else this client's, none when it asks for none. */
+  private signalFor(call: RegistryCall): AbortSignal | undefined {
+    return call.signal === null ? undefined : (call.signal ?? this.signal);
   }
 
   /** An absolute URL on the registry; absolute inputs must stay on its origin. */

@@ -19,6 +19,8 @@ export interface RegistryErrorOptions {
   registryCode?: string;
   /** The underlying error; never exposed to GraphQL callers. */
   cause?: unknown;
+  /** True when the same call may well succeed if tried again (an answer cut off mid-way). */
+  transient?: boolean;
 }
 
 /** The one error type of the registry client: a stable code, the HTTP status and the registry's code. */
@@ -30,12 +32,15 @@ export class RegistryError extends Error {
   readonly statusCode: number | undefined;
   /** The registry's own error code, if it sent one. */
   readonly registryCode: string | undefined;
+  /** True when the same call may well succeed if tried again. */
+  readonly transient: boolean;
 
   constructor(code: ErrorCode, message: string, options: RegistryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.statusCode = options.statusCode;
     this.registryCode = options.registryCode;
+    this.transient = options.transient ?? false;
   }
 }
 

@@ -27,6 +27,10 @@ export interface TransportOptions {
   maxRetryAfterMs?: number;
   /** The User-Agent header sent upstream. */
   userAgent?: string;
+  /** Consecutive failures (no answer, or 5xx after retries) that open an origin's circuit. */
+  circuitThreshold?: number;
+  /** Milliseconds an open circuit fails fast before one call may try again. */
+  circuitCooldownMs?: number;
   /** Called once per upstream answer (including retries, auth round trips and redirects). */
   onResponse?: (event: UpstreamEvent) => void;
 }
@@ -79,6 +83,8 @@ export const TRANSPORT_DEFAULTS: Required<Omit<TransportOptions, 'onResponse'>> 
   retryBaseMs: 100,
   maxRetryAfterMs: 10_000,
   userAgent: 'regql/0.1',
+  circuitThreshold: 5,
+  circuitCooldownMs: 10_000,
 };
 
 /** The header's single value (the first, when repeated). */
@@ -100,6 +106,8 @@ export class HttpTransport {
   private readonly settings: Settings;
   private readonly pool: Pool;
   private readonly agent: Agent;
+  /** Per origin: consecutive failures, and until when its circuit is open. */
+  private readonly circuits = new Map<string, { failures: number; openUntil: number }>();
 
   constructor(registryUrl: string, options: TransportOptions = {}) {
     this.origin = new URL(registryUrl).origin;
@@ -121,7 +129,7 @@ export class HttpTransport {
   async send(request: HttpRequest, followRedirects = false): Promise<HttpResponse> {
     let current = request;
     for (let hop = 0; ; hop++) {
-      const response = await this.sendWithRetries(current);
+      const response = await this.sendThroughCircuit(current);
       const location = header(response.headers, 'location');
       if (!followRedirects || !REDIRECT_STATUS.has(response.status) || !location) return response;
       await response.body.dump();
@@ -138,9 +146,47 @@ export class HttpTransport {
     }
   }
 
+  /** How many times an idempotent call is tried again after a transient failure. */
+  get retries(): number {
+    return this.settings.retries;
+  }
+
   /** Closes every connection. */
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), this.agent.close()]);
+  }
+
+  /**
+   * One exchange through the origin's circuit: after `circuitThreshold` failures in a row calls
+   * fail fast for the cooldown; then calls try again, a success closes the circuit and one more
+   * failure opens it at once.
+   */
+  private async sendThroughCircuit(request: HttpRequest): Promise<HttpResponse> {
+    const origin = request.url.origin;
+    const circuit = this.circuits.get(origin) ?? { failures: 0, openUntil: 0 };
+    this.circuits.set(origin, circuit);
+    if (Date.now() < circuit.openUntil) {
+      throw new RegistryError(
+        'UPSTREAM_ERROR',
+        'the registry is failing; calls fail fast for a few seconds (circuit open)',
+      );
+    }
+    const failed = () => {
+      circuit.failures++;
+      if (circuit.failures >= this.settings.circuitThreshold) {
+        circuit.openUntil = Date.now() + this.settings.circuitCooldownMs;
+      }
+    };
+    let response: HttpResponse;
+    try {
+      response = await this.sendWithRetries(request);
+    } catch (error) {
+      if (!request.signal?.aborted) failed();
+      throw error;
+    }
+    if (response.status >= 500) failed();
+    else circuit.failures = 0;
+    return response;
   }
 
   private async sendWithRetries(request: HttpRequest): Promise<HttpResponse> {
@@ -152,7 +198,7 @@ export class HttpTransport {
       try {
         response = await this.sendOnce(request);
       } catch (error) {
-        if (last || error instanceof RegistryError) throw error;
+        if (last || !(error instanceof RegistryError && error.transient)) throw error;
         await sleep(this.backoff(attempt));
         continue;
       }
@@ -186,8 +232,10 @@ export class HttpTransport {
       return { status: answer.statusCode, headers: answer.headers, body: answer.body, url };
     } catch (error) {
       this.settings.onResponse?.({ ...event, status: 0, durationMs: performance.now() - started });
+      if (request.signal?.aborted) throw abortedError(request.signal, error);
       throw new RegistryError('UPSTREAM_ERROR', `registry unreachable (${errorName(error)})`, {
         cause: error,
+        transient: true,
       });
     }
   }
@@ -211,6 +259,13 @@ export class HttpTransport {
 function toBody(body: RequestBody | undefined): string | Uint8Array | Readable | undefined {
   if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
   return body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+}
+
+/** The error of a call cut off by its signal: the operation's deadline, or the caller leaving. */
+export function abortedError(signal: AbortSignal, cause: unknown): RegistryError {
+  const timedOut = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+  const message = timedOut ? 'the operation timed out' : 'the request was cancelled';
+  return new RegistryError('UPSTREAM_ERROR', message, { cause });
 }
 
 /** A short, credential-free name for a network error. */
@@ -260,6 +315,7 @@ export async function readBody(
     if (error instanceof RegistryError) throw error;
     throw new RegistryError('UPSTREAM_ERROR', `${what}: the registry's answer was cut off`, {
       cause: error,
+      transient: true,
     });
   }
   return Buffer.concat(chunks, total);

@@ -44,15 +44,15 @@ export class ManifestsApi {
    */
   async get(repository: string, reference: string): Promise<Manifest> {
     const ref = checkReference(repository, reference);
-    const response = await this.client.request({
+    const call = {
       method: 'GET',
       path: manifestPath(repository, reference),
       headers: { accept: MANIFEST_ACCEPT },
       scopes: [pullScope(repository)],
       expect: [200],
       what: `manifest ${describe(repository, reference)}`,
-    });
-    const bytes = await readBody(response, MAX_MANIFEST_BYTES, `manifest ${reference}`);
+    } as const;
+    const { response, bytes } = await this.client.fetchBytes(call, MAX_MANIFEST_BYTES);
     const contentType = header(response.headers, 'content-type');
     const claimed =
       'digest' in ref ? ref.digest : header(response.headers, 'docker-content-digest');

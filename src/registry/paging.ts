@@ -1,7 +1,7 @@
 import LinkHeader from 'http-link-header';
 import type { RegistryCall, RegistryClient } from './client.js';
 import { badInput, RegistryError } from './errors.js';
-import { header, readBody } from './http.js';
+import { header } from './http.js';
 
 /** Largest page registry 2.8 accepts (`n` > 1000 is PAGINATION_NUMBER_INVALID). */
 export const MAX_PAGE_SIZE = 1000;
@@ -35,15 +35,15 @@ export async function fetchPage(
   if (page.n !== undefined && (!Number.isInteger(page.n) || page.n < 1 || page.n > MAX_PAGE_SIZE)) {
     badInput(`page size must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${page.n}`);
   }
-  const response = await client.request({
+  const call = {
     ...endpoint,
     method: 'GET',
     query: { n: page.n, last: page.last },
     headers: { accept: 'application/json' },
     expect: [200],
-  });
+  } as const;
+  const { response, bytes: body } = await client.fetchBytes(call, MAX_LIST_BYTES);
   const link = header(response.headers, 'link');
-  const body = await readBody(response, MAX_LIST_BYTES, endpoint.what);
   const items = parseNames(body, endpoint.member, endpoint.what);
   const next = link ? nextPage(link, response.url) : undefined;
   return next ? { items, next } : { items };

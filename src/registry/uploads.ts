@@ -124,7 +124,10 @@ export class UploadsApi {
     return checkStoredDigest(response, digest);
   }
 
-  /** Cancels a session (`DELETE`), releasing what the registry holds for it. */
+  /**
+   * Cancels a session (`DELETE`), releasing what the registry holds for it. It is cleanup, so it
+   * runs even when the client's signal has fired (the caller who started the upload left).
+   */
   async cancel(repository: string, location: string | URL): Promise<void> {
     const url = this.location(repository, location);
     const response = await this.client.request({
@@ -133,6 +136,7 @@ export class UploadsApi {
       scopes: [pushScope(repository)],
       expect: [204, 200, 202],
       what: `upload to ${repository}`,
+      signal: null,
     });
     await response.body.dump();
   }

@@ -11,7 +11,15 @@ import type { AddressInfo } from 'node:net';
 /** What the proxy does with one request: pass it on (maybe rewritten), or answer it itself. */
 export type ProxyAction =
   | { kind: 'forward'; path?: string; delayMs?: number; transformBody?: (body: Buffer) => Buffer }
-  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string | Buffer };
+  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string | Buffer }
+  /** Closes the connection without an answer. */
+  | { kind: 'drop' }
+  /** Never answers. */
+  | { kind: 'stall' }
+  /** Forwards the headers, sends half the body, then closes the connection. */
+  | { kind: 'truncate' }
+  /** Forwards the headers, then the body one byte per `intervalMs`. */
+  | { kind: 'drip'; intervalMs: number };
 
 /** One request the proxy saw. */
 export interface SeenRequest {
@@ -63,31 +71,63 @@ export async function startProxy(
     peak = Math.max(peak, inFlight);
     res.on('close', () => inFlight--);
     const action = decide(info);
-    if (action.kind === 'respond') {
-      res.writeHead(action.status, action.headers);
-      res.end(action.body);
-      return;
+    switch (action.kind) {
+      case 'respond':
+        res.writeHead(action.status, action.headers);
+        res.end(action.body);
+        return;
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'stall':
+        return;
+      case 'truncate':
+        return forward(target, req, res, info.path, undefined, (body) => {
+          res.write(body.subarray(0, Math.floor(body.length / 2)));
+          req.socket.destroy();
+        });
+      case 'drip':
+        return forward(target, req, res, info.path, undefined, (body) => {
+          let sent = 0;
+          const timer = setInterval(() => {
+            if (sent >= body.length || res.destroyed) {
+              clearInterval(timer);
+              if (!res.destroyed) res.end();
+              return;
+            }
+            res.write(body.subarray(sent, sent + 1));
+            sent++;
+          }, action.intervalMs);
+        });
+      case 'forward': {
+        const go = () => forward(target, req, res, action.path ?? info.path, action.transformBody);
+        if (action.delayMs) setTimeout(go, action.delayMs);
+        else go();
+      }
     }
-    const go = () => forward(target, req, res, action.path ?? info.path, action.transformBody);
-    if (action.delayMs) setTimeout(go, action.delayMs);
-    else go();
   });
   const url = await listen(server);
   return { url, seen, peakInFlight: () => peak, close: () => closeServer(server) };
 }
 
+/**
+ * Forwards a request to the target. With `transformBody` the answer's body is rewritten (and its
+ * Content-Length fixed); with `sendBody` the headers go out as they came and `sendBody` sends
+ * the original body its own way.
+ */
 function forward(
   target: string,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   transformBody: ((body: Buffer) => Buffer) | undefined,
+  sendBody?: (body: Buffer) => void,
 ): void {
   // the Host header stays the proxy's, as behind a reverse proxy: the registry's Location
   // headers then name the proxy
   const upstream = new URL(path, target);
   const out = request(upstream, { method: req.method, headers: req.headers }, (answer) => {
-    if (!transformBody) {
+    if (!transformBody && !sendBody) {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
       return;
@@ -95,7 +135,13 @@ function forward(
     const chunks: Buffer[] = [];
     answer.on('data', (chunk: Buffer) => chunks.push(chunk));
     answer.on('end', () => {
-      const body = transformBody(Buffer.concat(chunks));
+      const original = Buffer.concat(chunks);
+      if (sendBody) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        sendBody(original);
+        return;
+      }
+      const body = transformBody?.(original) ?? original;
       res.writeHead(answer.statusCode ?? 502, {
         ...answer.headers,
         'content-length': String(body.length),
