@@ -78,6 +78,28 @@ const schema = z.object({
   OPERATION_TIMEOUT_MS: positiveInt(3_600_000).default(30_000),
   /** Largest GraphQL request body other than multipart uploads, in bytes. */
   MAX_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
+  /** Log level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be fatal, error, warn, info, debug, trace or silent',
+    })
+    .default('info'),
+  /** Origins browsers may call the gateway from (comma-separated; `*` for any); none by default. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Redis for the cache shared by replicas (e.g. redis://127.0.0.1:6379/0); none by default. */
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  /** Prefix of every key regql writes to Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('regql:'),
+  /** Seconds a digest-addressed object lives in Redis. */
+  REDIS_TTL_SECONDS: positiveInt(365 * 24 * 3600).default(7 * 24 * 3600),
+  /** A JSON file of persisted operations: `{ "<sha256 hex of the query>": "<query>" }`. */
+  PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
+  /** When true, only persisted operations run (allow-list mode); needs PERSISTED_OPERATIONS_FILE. */
+  PERSISTED_OPERATIONS_ONLY: flag.default(false),
+  /** Milliseconds a shutdown waits for in-flight requests before closing them. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Largest `first` on a connection. */
   MAX_PAGE_SIZE: positiveInt(10_000).default(1000),
 });
@@ -111,6 +133,12 @@ export interface Config {
   introspection: boolean;
   operationTimeoutMs: number;
   maxBodyBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Allowed browser origins; empty: CORS off. */
+  corsOrigins: string[];
+  redis: { url: string; keyPrefix: string; ttlSeconds: number } | undefined;
+  persistedOperations: { file: string; only: boolean } | undefined;
+  shutdownGraceMs: number;
 }
 
 /** A configuration problem, with one line per invalid setting. */
@@ -140,6 +168,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
+    throw new ConfigError(
+      'invalid configuration:\n  PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE',
+    );
+  }
   if ((e.REGISTRY_USERNAME === undefined) !== (e.REGISTRY_PASSWORD === undefined)) {
     throw new ConfigError(
       'invalid configuration:\n  REGISTRY_USERNAME and REGISTRY_PASSWORD go together',
@@ -176,5 +209,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION,
     operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    redis: e.REDIS_URL
+      ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, ttlSeconds: e.REDIS_TTL_SECONDS }
+      : undefined,
+    persistedOperations: e.PERSISTED_OPERATIONS_FILE
+      ? { file: e.PERSISTED_OPERATIONS_FILE, only: e.PERSISTED_OPERATIONS_ONLY }
+      : undefined,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
