@@ -21,87 +21,156 @@ const registryUrl = z
   .refine((value) => ['', '/'].includes(new URL(value).pathname), 'must have no path')
   .transform((value) => new URL(value).origin);
 
-/** Every setting, its default, and what it means; `regql --help` and the README list these. */
+/** Every setting, its default and what it means (`regql --help` prints them; the README lists them). */
 const schema = z.object({
-  /** The registry regql fronts (required). */
-  REGISTRY_URL: registryUrl,
-  /** `service`: every caller uses the configured account; `passthrough`: each caller's own Authorization header. */
+  REGISTRY_URL: registryUrl.describe('The registry regql fronts (required).'),
   AUTH_MODE: z
     .enum(['service', 'passthrough'], { error: 'must be service or passthrough' })
-    .default('service'),
-  /** Milliseconds a caller's confirmed read access to a repository is trusted (passthrough mode). */
-  ACCESS_CHECK_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
-  /** The service account's username, when the registry needs one. */
-  REGISTRY_USERNAME: z.string().min(1).optional(),
-  /** The service account's password or token. */
-  REGISTRY_PASSWORD: z.string().min(1).optional(),
-  /** The host (and port) users pull from, for Tag.pullReference; default REGISTRY_URL's host. */
+    .default('service')
+    .describe(
+      "`service`: every caller uses the configured account; `passthrough`: each caller's own Authorization header.",
+    ),
+  ACCESS_CHECK_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(30_000)
+    .describe(
+      "Milliseconds a caller's confirmed read access to a repository is trusted (passthrough mode).",
+    ),
+  REGISTRY_USERNAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The service account's username, when the registry needs one."),
+  REGISTRY_PASSWORD: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The service account's password or token."),
   PUBLIC_REGISTRY_HOST: z
     .string()
     .regex(/^[a-zA-Z0-9.-]+(:\d+)?$/, 'must be a host name with an optional :port')
-    .optional(),
-  /** Port the gateway listens on. */
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  /** Address the gateway listens on. */
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** When true (the default), every mutation answers READ_ONLY. */
-  READ_ONLY: flag.default(true),
-  /** Most concurrent requests to the registry (the size of the undici pool). */
-  UPSTREAM_CONCURRENCY: positiveInt(1024).default(16),
-  /** Milliseconds to connect to the registry. */
-  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(600_000).default(10_000),
-  /** Milliseconds the registry may take to send headers, and to stay silent in a body. */
-  UPSTREAM_TIMEOUT_MS: positiveInt(600_000).default(30_000),
-  /** Retries of idempotent upstream requests after connection errors, 429 and 502-504. */
-  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  /** Consecutive upstream failures (no answer, or 5xx after retries) that make calls fail fast. */
-  UPSTREAM_CIRCUIT_THRESHOLD: positiveInt(1000).default(5),
-  /** Milliseconds calls fail fast once the circuit is open, before they try the registry again. */
-  UPSTREAM_CIRCUIT_COOLDOWN_MS: positiveInt(3_600_000).default(10_000),
-  /** Bytes of digest-addressed manifests and configs cached in process. */
-  CACHE_MAX_BYTES: positiveInt(2 ** 40).default(256 * 1024 * 1024),
-  /** Largest image config read, in bytes. */
-  MAX_CONFIG_BYTES: positiveInt(256 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** Largest upload chunk (and uploadBlob file) accepted, in bytes; bigger ones are refused unread. */
-  MAX_CHUNK_BYTES: positiveInt(1024 * 1024 * 1024).default(16 * 1024 * 1024),
-  /** Largest cost of an operation: 1 per field, connection selections times `first`, other object lists times 10. */
-  MAX_QUERY_COST: positiveInt(100_000_000).default(100_000),
-  /** Deepest field nesting of an operation. */
-  MAX_QUERY_DEPTH: positiveInt(1000).default(15),
-  /** Most aliases in an operation. */
-  MAX_QUERY_ALIASES: positiveInt(10_000).default(30),
-  /** Most tokens in an operation document. */
-  MAX_QUERY_TOKENS: positiveInt(1_000_000).default(5000),
-  /** Whether the schema answers introspection (GraphiQL needs it; turn off in production if you like). */
-  INTROSPECTION: flag.default(true),
-  /** Milliseconds an operation may run before its upstream calls are cut off (UPSTREAM_ERROR). */
-  OPERATION_TIMEOUT_MS: positiveInt(3_600_000).default(30_000),
-  /** Largest GraphQL request body other than multipart uploads, in bytes. */
-  MAX_BODY_BYTES: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
-  /** Log level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
+    .optional()
+    .describe(
+      "The host (and port) users pull from, for Tag.pullReference; default REGISTRY_URL's host.",
+    ),
+  PORT: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 65535')
+    .max(65535, 'must be from 0 to 65535')
+    .default(4000)
+    .describe('Port the gateway listens on.'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Address the gateway listens on.'),
+  READ_ONLY: flag
+    .default(true)
+    .describe('When true (the default), every mutation answers READ_ONLY.'),
+  UPSTREAM_CONCURRENCY: positiveInt(1024)
+    .default(16)
+    .describe('Most concurrent requests to the registry (the size of the undici pool).'),
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(600_000)
+    .default(10_000)
+    .describe('Milliseconds to connect to the registry.'),
+  UPSTREAM_TIMEOUT_MS: positiveInt(600_000)
+    .default(30_000)
+    .describe('Milliseconds the registry may take to send headers, and to stay silent in a body.'),
+  UPSTREAM_RETRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(2)
+    .describe('Retries of idempotent upstream requests after connection errors, 429 and 502-504.'),
+  UPSTREAM_CIRCUIT_THRESHOLD: positiveInt(1000)
+    .default(5)
+    .describe(
+      'Consecutive upstream failures (no answer, or 5xx after retries) that make calls fail fast.',
+    ),
+  UPSTREAM_CIRCUIT_COOLDOWN_MS: positiveInt(3_600_000)
+    .default(10_000)
+    .describe(
+      'Milliseconds calls fail fast once the circuit is open, before they try the registry again.',
+    ),
+  CACHE_MAX_BYTES: positiveInt(2 ** 40)
+    .default(256 * 1024 * 1024)
+    .describe('Bytes of digest-addressed manifests and configs cached in process.'),
+  MAX_CONFIG_BYTES: positiveInt(256 * 1024 * 1024)
+    .default(8 * 1024 * 1024)
+    .describe('Largest image config read, in bytes.'),
+  MAX_CHUNK_BYTES: positiveInt(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024)
+    .describe(
+      'Largest upload chunk (and uploadBlob file) accepted, in bytes; bigger ones are refused unread.',
+    ),
+  MAX_QUERY_COST: positiveInt(100_000_000)
+    .default(100_000)
+    .describe(
+      'Largest cost of an operation: 1 per field, connection selections times `first`, other object lists times 10.',
+    ),
+  MAX_QUERY_DEPTH: positiveInt(1000).default(15).describe('Deepest field nesting of an operation.'),
+  MAX_QUERY_ALIASES: positiveInt(10_000).default(30).describe('Most aliases in an operation.'),
+  MAX_QUERY_TOKENS: positiveInt(1_000_000)
+    .default(5000)
+    .describe('Most tokens in an operation document.'),
+  INTROSPECTION: flag
+    .default(true)
+    .describe(
+      'Whether the schema answers introspection (GraphiQL needs it; turn off in production if you like).',
+    ),
+  OPERATION_TIMEOUT_MS: positiveInt(3_600_000)
+    .default(30_000)
+    .describe(
+      'Milliseconds an operation may run before its upstream calls are cut off (UPSTREAM_ERROR).',
+    ),
+  MAX_BODY_BYTES: positiveInt(1024 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Largest GraphQL request body other than multipart uploads, in bytes.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be fatal, error, warn, info, debug, trace or silent',
     })
-    .default('info'),
-  /** Origins browsers may call the gateway from (comma-separated; `*` for any); none by default. */
-  CORS_ORIGINS: z.string().default(''),
-  /** Redis for the cache shared by replicas (e.g. redis://127.0.0.1:6379/0); none by default. */
+    .default('info')
+    .describe('Log level of the JSON logs: fatal, error, warn, info, debug, trace or silent.'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .describe(
+      'Origins browsers may call the gateway from (comma-separated; `*` for any); none by default.',
+    ),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
-    .optional(),
-  /** Prefix of every key regql writes to Redis. */
-  REDIS_KEY_PREFIX: z.string().min(1).default('regql:'),
-  /** Seconds a digest-addressed object lives in Redis. */
-  REDIS_TTL_SECONDS: positiveInt(365 * 24 * 3600).default(7 * 24 * 3600),
-  /** A JSON file of persisted operations: `{ "<sha256 hex of the query>": "<query>" }`. */
-  PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
-  /** When true, only persisted operations run (allow-list mode); needs PERSISTED_OPERATIONS_FILE. */
-  PERSISTED_OPERATIONS_ONLY: flag.default(false),
-  /** Milliseconds a shutdown waits for in-flight requests before closing them. */
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** Largest `first` on a connection. */
-  MAX_PAGE_SIZE: positiveInt(10_000).default(1000),
+    .optional()
+    .describe(
+      'Redis for the cache shared by replicas (e.g. redis://127.0.0.1:6379/0); none by default.',
+    ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .min(1)
+    .default('regql:')
+    .describe('Prefix of every key regql writes to Redis.'),
+  REDIS_TTL_SECONDS: positiveInt(365 * 24 * 3600)
+    .default(7 * 24 * 3600)
+    .describe('Seconds a digest-addressed object lives in Redis.'),
+  PERSISTED_OPERATIONS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A JSON file of persisted operations: `{ "<sha256 hex of the query>": "<query>" }`.'),
+  PERSISTED_OPERATIONS_ONLY: flag
+    .default(false)
+    .describe(
+      'When true, only persisted operations run (allow-list mode); needs PERSISTED_OPERATIONS_FILE.',
+    ),
+  SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000)
+    .describe('Milliseconds a shutdown waits for in-flight requests before closing them.'),
+  MAX_PAGE_SIZE: positiveInt(10_000).default(1000).describe('Largest `first` on a connection.'),
 });
 
 /** The validated configuration. */
@@ -148,6 +217,17 @@ export class ConfigError extends Error {
 
 /** The names of the settings regql reads. */
 export const SETTINGS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+/** Each setting with its default (if any) and description, for `regql --help`. */
+export function describeSettings(): { name: string; defaultValue?: string; description: string }[] {
+  return SETTINGS.map((name) => {
+    const field = schema.shape[name];
+    const parsed = field.safeParse(undefined);
+    const defaultValue =
+      parsed.success && parsed.data !== undefined ? String(parsed.data) : undefined;
+    return { name, defaultValue, description: field.description ?? '' };
+  });
+}
 
 /** Reads and validates the environment once; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -4,6 +4,7 @@ import { type AccessCache, TRUSTED } from './loaders/access.js';
 import type { DigestCache } from './loaders/cache.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import type { UploadTracker } from './loaders/uploads.js';
+import { requestIdFor } from './observability.js';
 import type { Credentials } from './registry/auth.js';
 import type { RegistryClient } from './registry/client.js';
 
@@ -19,6 +20,14 @@ export interface Shared {
 
 /** What every resolver gets: the caller's client, this request's loaders, and its abort signal. */
 export interface Context extends Shared {
+  /** The HTTP request. */
+  request: Request;
+  /** Its X-Request-Id. */
+  requestId: string;
+  /** When the request's context was made (performance.now()). */
+  started: number;
+  /** Upstream answers this request's calls received (token requests not counted). */
+  upstreamCalls: { count: number };
   loaders: Loaders;
   /** Fires when the caller goes away or the operation's deadline passes. */
   signal: AbortSignal;
@@ -74,7 +83,8 @@ function deadline(request: Request, ms: number): { signal: AbortSignal; finish()
  */
 export function createContext(shared: Shared, request: Request): Context {
   const { signal, finish } = deadline(request, shared.config.operationTimeoutMs);
-  let client = shared.client.withSignal(signal);
+  const upstreamCalls = { count: 0 };
+  let client = shared.client.derive({ signal, onCall: () => upstreamCalls.count++ });
   let access = TRUSTED;
   if (shared.config.authMode === 'passthrough') {
     const header = request.headers.get('authorization');
@@ -82,5 +92,15 @@ export function createContext(shared: Shared, request: Request): Context {
     access = shared.access.forCaller(header ?? undefined);
   }
   const loaders = createLoaders(client, shared.cache, access);
-  return { ...shared, client, loaders, signal, finish };
+  return {
+    ...shared,
+    request,
+    requestId: requestIdFor(request),
+    started: performance.now(),
+    upstreamCalls,
+    client,
+    loaders,
+    signal,
+    finish,
+  };
 }

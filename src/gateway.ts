@@ -1,12 +1,17 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config.js';
+import type { Logger } from 'pino';
+import { type Config, ConfigError } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
 import { useQueryLimits } from './limits.js';
 import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { UploadTracker } from './loaders/uploads.js';
+import { createLogger, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
 import { RegistryError } from './registry/errors.js';
 import type { UpstreamEvent } from './registry/http.js';
@@ -18,6 +23,10 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   connection: RegistryConnection;
   cache: DigestCache;
+  metrics: Metrics;
+  logger: Logger;
+  /** Starts a shutdown: /ready answers 503 from now on. */
+  drain(): void;
   /** Closes the upstream connections. */
   close(): Promise<void>;
 }
@@ -57,15 +66,38 @@ function isExpected(error: unknown): boolean {
   );
 }
 
-/** Yoga's logger: quiet on expected errors, which callers already see in their responses. */
-const logging = {
-  debug: () => undefined,
-  info: (...args: unknown[]) => console.info(...args),
-  warn: (...args: unknown[]) => console.warn(...args),
-  error: (...args: unknown[]) => {
-    if (!args.every(isExpected)) console.error(...args);
-  },
-};
+/** Yoga's own log lines through pino; expected errors (callers see them) are not logged. */
+function yogaLogging(logger: Logger) {
+  return {
+    debug: (...args: unknown[]) => logger.debug({ detail: args.map(String) }, 'yoga'),
+    info: (...args: unknown[]) => logger.info({ detail: args.map(String) }, 'yoga'),
+    warn: (...args: unknown[]) => logger.warn({ detail: args.map(String) }, 'yoga'),
+    error: (...args: unknown[]) => {
+      if (!args.every(isExpected)) logger.error({ err: args[0] }, 'unexpected error');
+    },
+  };
+}
+
+/**
+ * Persisted operations from a JSON file `{ "<sha256 hex of the query>": "<query>" }`, each key
+ * checked against its query; refuses to start on a bad file.
+ */
+function loadPersistedOperations(file: string): Map<string, string> {
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+  } catch (error) {
+    throw new ConfigError(`PERSISTED_OPERATIONS_FILE ${file}: ${(error as Error).message}`);
+  }
+  for (const [hash, query] of entries) {
+    if (typeof query !== 'string' || createHash('sha256').update(query).digest('hex') !== hash) {
+      throw new ConfigError(
+        `PERSISTED_OPERATIONS_FILE ${file}: ${hash} is not the sha256 of its query`,
+      );
+    }
+  }
+  return new Map(entries as [string, string][]);
+}
 
 /**
  * Refuses a GraphQL request body over `maxBytes` (by its Content-Length) with 413, before it is
@@ -91,16 +123,25 @@ function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
-/** Observers of what the gateway does upstream. */
+/** Observers of what the gateway does upstream, and where it logs. */
 export interface GatewayHooks {
   /** Called once per upstream answer (retries, token requests and redirects included). */
   onUpstream?: (event: UpstreamEvent) => void;
+  /** The logger; by default JSON lines on stdout at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 /** Builds the gateway for a configuration (nothing listens yet; see server.ts). */
 export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway {
+  const logger = hooks.logger ?? createLogger(config.logLevel);
+  const cache = new DigestCache(config.cacheMaxBytes);
+  const uploads = new UploadTracker();
+  const metrics = new Metrics(cache, uploads);
   const connection = new RegistryConnection(config.registryUrl, {
-    onResponse: hooks.onUpstream,
+    onResponse: (event) => {
+      metrics.observeUpstream(event);
+      hooks.onUpstream?.(event);
+    },
     connections: config.upstream.connections,
     connectTimeoutMs: config.upstream.connectTimeoutMs,
     headersTimeoutMs: config.upstream.timeoutMs,
@@ -113,14 +154,16 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   const shared: Shared = {
     config,
     // in passthrough mode callers bring their own credentials; the service account is not used
-    client: new RegistryClient(
-      connection,
-      config.authMode === 'service' ? config.credentials : undefined,
-    ),
-    cache: new DigestCache(config.cacheMaxBytes),
+    client: new RegistryClient(connection, {
+      credentials: config.authMode === 'service' ? config.credentials : undefined,
+    }),
+    cache,
     access: new AccessCache(config.accessCheckTtlMs),
-    uploads: new UploadTracker(),
+    uploads,
   };
+  let draining = false;
+  const persisted = config.persistedOperations;
+  const store = persisted ? loadPersistedOperations(persisted.file) : undefined;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(shared, request),
@@ -129,9 +172,21 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },
     maskedErrors: { maskError: toClientError },
     landingPage: false,
-    logging,
+    logging: yogaLogging(logger),
+    cors: config.corsOrigins.length
+      ? { origin: config.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
+      : false,
     plugins: [
+      useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
       useBodyLimit(config.maxBodyBytes),
+      ...(store && persisted
+        ? [
+            usePersistedOperations({
+              getPersistedOperation: (key: string) => store.get(key) ?? null,
+              allowArbitraryOperations: !persisted.only,
+            }),
+          ]
+        : []),
       useQueryLimits(config),
       // the deadline timer of each operation ends with it
       {
@@ -141,5 +196,15 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       },
     ],
   });
-  return { yoga, connection, cache: shared.cache, close: () => connection.close() };
+  return {
+    yoga,
+    connection,
+    cache,
+    metrics,
+    logger,
+    drain: () => {
+      draining = true;
+    },
+    close: () => connection.close(),
+  };
 }

@@ -1,21 +1,36 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config.js';
-import { createGateway, type Gateway } from './gateway.js';
+import { createGateway, type Gateway, type GatewayHooks } from './gateway.js';
 
 /** A listening gateway. */
 export interface RunningServer {
   /** `http://host:port`; GraphQL and GraphiQL are at `${url}/graphql`. */
   url: string;
   gateway: Gateway;
-  /** Stops listening, lets in-flight requests finish, and closes upstream connections. */
+  /**
+   * Shuts down gracefully: stops accepting connections, answers /ready with 503, lets in-flight
+   * requests finish (up to SHUTDOWN_GRACE_MS, then closes them), and closes upstream connections.
+   */
   close(): Promise<void>;
 }
 
+/** How often a shutdown looks for connections that have gone idle. */
+const DRAIN_POLL_MS = 50;
+
 /** Starts the gateway on `config.host:config.port` (port 0 picks a free one). */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const gateway = createGateway(config);
+export async function startServer(
+  config: Config,
+  hooks: GatewayHooks = {},
+): Promise<RunningServer> {
+  const gateway = createGateway(config, hooks);
   const server: Server = createServer(gateway.yoga);
+  let inFlight = 0;
+  server.on('request', (_request, response) => {
+    inFlight++;
+    response.once('close', () => inFlight--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -26,8 +41,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url: `http://${host}:${port}`,
     gateway,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      gateway.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const deadline = Date.now() + config.shutdownGraceMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        server.closeIdleConnections();
+        await sleep(DRAIN_POLL_MS);
+      }
+      server.closeAllConnections();
+      await closed;
       await gateway.close();
+      gateway.logger.info({ unfinished: inFlight }, 'stopped');
     },
   };
 }

@@ -17,6 +17,11 @@ export class UploadTracker {
     ttl: UPLOAD_TTL_MS,
   });
 
+  /** How many uploads are open (started here, not yet completed or cancelled). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   /** The newest known state of the upload at `location` (any of its locations), if any. */
   newest(repository: string, location: string): { location: string; offset: number } | undefined {
     return this.sessions.get(uploadKey(repository, location));

@@ -64,6 +64,16 @@ export interface RegistryPing {
   rateLimit?: RateLimit;
 }
 
+/** What a client adds to its connection: whose credentials, which deadline, who is told. */
+export interface ClientView {
+  /** Credentials for the registry's challenges; none: anonymous. */
+  credentials?: Credentials | undefined;
+  /** Aborts every call of this client (the operation's deadline). */
+  signal?: AbortSignal | undefined;
+  /** Told of every answer to a call of this client (not of token requests). */
+  onCall?: ((status: number) => void) | undefined;
+}
+
 /** What every client of one registry shares, whatever its credentials: pool, challenge, tokens. */
 export class RegistryConnection {
   /** The undici layer. */
@@ -90,7 +100,9 @@ export function createRegistryClient(
   registryUrl: string,
   options: RegistryClientOptions = {},
 ): RegistryClient {
-  return new RegistryClient(new RegistryConnection(registryUrl, options), options.credentials);
+  return new RegistryClient(new RegistryConnection(registryUrl, options), {
+    credentials: options.credentials,
+  });
 }
 
 /**
@@ -116,18 +128,17 @@ export class RegistryClient {
   constructor(
     /** The shared connection. */
     readonly connection: RegistryConnection,
-    private readonly credentials?: Credentials,
-    private readonly signal?: AbortSignal,
+    private readonly view: ClientView = {},
   ) {}
+
+  /** A client over the same connection with some of its view replaced. */
+  derive(view: ClientView): RegistryClient {
+    return new RegistryClient(this.connection, { ...this.view, ...view });
+  }
 
   /** A client for other credentials (or anonymous) over the same connection. */
   withCredentials(credentials: Credentials | undefined): RegistryClient {
-    return new RegistryClient(this.connection, credentials, this.signal);
-  }
-
-  /** A client whose every call is aborted when `signal` fires (the operation's deadline). */
-  withSignal(signal: AbortSignal): RegistryClient {
-    return new RegistryClient(this.connection, this.credentials, signal);
+    return this.derive({ credentials });
   }
 
   /** The registry's origin. */
@@ -171,19 +182,22 @@ export class RegistryClient {
         call.followRedirects,
       );
     };
-    let response = await send(await auth.authorization(call.scopes, this.credentials));
+    let response = await send(await auth.authorization(call.scopes, this.view.credentials));
+    this.view.onCall?.(response.status);
     let challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     if (response.status === 401 && challenge && replayable) {
       await response.body.dump();
       const scopes = [...call.scopes, ...(challenge.scope?.split(' ') ?? [])];
-      response = await send(await auth.authorization(scopes, this.credentials, true));
+      response = await send(await auth.authorization(scopes, this.view.credentials, true));
+      this.view.onCall?.(response.status);
       challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     }
     this.noteRateLimit(response);
     if (call.expect.includes(response.status)) return response;
     if (response.status === 401) {
       await response.body.dump();
-      const refused = this.credentials !== undefined && challenge?.error === 'insufficient_scope';
+      const refused =
+        this.view.credentials !== undefined && challenge?.error === 'insufficient_scope';
       throw new RegistryError(
         refused ? 'FORBIDDEN' : 'UNAUTHORIZED',
         refused
@@ -218,7 +232,7 @@ export class RegistryClient {
 
   /** The signal that aborts a call: its own, else this client's, none when it asks for none. */
   private signalFor(call: RegistryCall): AbortSignal | undefined {
-    return call.signal === null ? undefined : (call.signal ?? this.signal);
+    return call.signal === null ? undefined : (call.signal ?? this.view.signal);
   }
 
   /** An absolute URL on the registry; absolute inputs must stay on its origin. */

@@ -105,7 +105,7 @@ describe('a caller that goes away in the middle of a chunk', () => {
       req.method === 'PATCH' ? { kind: 'forward', delayMs: 1_500 } : { kind: 'forward' },
     );
     const server = await startServer(
-      loadConfig({ REGISTRY_URL: proxy.url, READ_ONLY: 'false', PORT: '0' }),
+      loadConfig({ REGISTRY_URL: proxy.url, READ_ONLY: 'false', PORT: '0', LOG_LEVEL: 'silent' }),
     );
     const url = `${server.url}/graphql`;
     const repository = `mut/leaving-${randomBytes(4).toString('hex')}`;

@@ -33,7 +33,7 @@ export function gatewayFor(
 /** A gateway for the registry (or proxy) at `url`, with extra environment settings. */
 export function gatewayAt(url: string, env: Record<string, string> = {}): TestGateway {
   const registry = { url };
-  const config = loadConfig({ REGISTRY_URL: registry.url, ...env });
+  const config = loadConfig({ REGISTRY_URL: registry.url, LOG_LEVEL: 'silent', ...env });
   const log: UpstreamEvent[] = [];
   const gateway = createGateway(config, { onUpstream: (event) => log.push(event) });
   const origin = new URL(registry.url).origin;

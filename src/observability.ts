@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { type GraphQLError, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type Logger, pino } from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Config } from './config.js';
+import type { Context } from './context.js';
+import type { DigestCache } from './loaders/cache.js';
+import type { UploadTracker } from './loaders/uploads.js';
+import type { RegistryClient } from './registry/client.js';
+import type { UpstreamEvent } from './registry/http.js';
+
+/** A JSON logger at the configured level; credentials are redacted wherever they might appear. */
+export function createLogger(level: Config['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'regql' },
+    redact: {
+      paths: ['authorization', '*.authorization', 'password', '*.password', 'token', '*.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** The API area of an upstream path, a bounded label: manifests, blobs, uploads, tags, ... */
+export function upstreamEndpoint(path: string): string {
+  if (path === '/v2/' || path === '/v2') return 'base';
+  if (path === '/v2/_catalog') return 'catalog';
+  const match = /\/(manifests|blobs\/uploads|blobs|tags|referrers)\//.exec(path);
+  return match ? (match[1] as string).replace('blobs/uploads', 'uploads') : 'other';
+}
+
+/** The Prometheus metrics of one gateway (its own registry, so several gateways can coexist). */
+export class Metrics {
+  /** Where the metrics live; `/metrics` serves it. */
+  readonly registry = new Registry();
+  private readonly operations = new Counter({
+    name: 'regql_graphql_operations_total',
+    help: 'GraphQL operations executed, by operation type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'regql_graphql_errors_total',
+    help: 'GraphQL errors returned, by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstream = new Counter({
+    name: 'regql_upstream_requests_total',
+    help: 'Requests to the registry (and its token service), by endpoint, method and status (0: no answer)',
+    labelNames: ['endpoint', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'regql_upstream_request_duration_seconds',
+    help: 'Time to the registry answer headers, by endpoint',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor(cache: DigestCache, uploads: UploadTracker) {
+    const registers = [this.registry];
+    new Counter({
+      name: 'regql_cache_hits_total',
+      help: 'Digest-addressed objects served from the cache',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cache.stats.hits);
+      },
+    });
+    new Counter({
+      name: 'regql_cache_misses_total',
+      help: 'Digest-addressed objects not in the cache',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cache.stats.misses);
+      },
+    });
+    new Gauge({
+      name: 'regql_uploads_in_flight',
+      help: 'Upload sessions this gateway has open (started, not yet completed or cancelled)',
+      registers,
+      collect() {
+        this.set(uploads.size);
+      },
+    });
+  }
+
+  /** Counts one upstream answer. */
+  observeUpstream(event: UpstreamEvent): void {
+    const endpoint = event.path === '/token' ? 'token' : upstreamEndpoint(event.path);
+    this.upstream.inc({ endpoint, method: event.method, status: String(event.status) });
+    this.latency.observe({ endpoint }, event.durationMs / 1000);
+  }
+
+  /** Counts an executed operation. */
+  observeOperation(type: string): void {
+    this.operations.inc({ type });
+  }
+
+  /** Counts the errors of a response by their contract code. */
+  observeErrors(codes: readonly string[]): void {
+    for (const code of codes) this.errors.inc({ code });
+  }
+}
+
+/** A caller's X-Request-Id when it is a sane token, else a new one. */
+function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** What the operations plugin needs from the gateway. */
+export interface OperationsDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /** The service-account client, for readiness. */
+  client: RegistryClient;
+  /** True once shutdown began: /ready answers 503 so load balancers stop sending. */
+  draining(): boolean;
+}
+
+/** The request id of each request, set when it arrives. */
+const requestIds = new WeakMap<Request, string>();
+
+/** The id given to a request (X-Request-Id, or a new one). */
+export function requestIdFor(request: Request): string {
+  let id = requestIds.get(request);
+  if (!id) {
+    id = requestIdOf(request);
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+/**
+ * `/health` (the process answers), `/ready` (the registry answers `GET /v2/`, and no shutdown is
+ * under way), `/metrics` (Prometheus), an `X-Request-Id` on every answer, and one JSON log line
+ * per operation with its name, duration, upstream call count and error codes.
+ */
+export function useOperations(deps: OperationsDeps): Plugin {
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  return {
+    async onRequest({ request, url, endResponse }) {
+      requestIdFor(request);
+      if (url.pathname === '/health') return endResponse(json(200, { status: 'ok' }));
+      if (url.pathname === '/ready') {
+        if (deps.draining()) return endResponse(json(503, { status: 'draining' }));
+        try {
+          await deps.client.ping();
+          return endResponse(json(200, { status: 'ready' }));
+        } catch {
+          return endResponse(json(503, { status: 'registry unreachable' }));
+        }
+      }
+      if (url.pathname === '/metrics') {
+        const text = await deps.metrics.registry.metrics();
+        return endResponse(
+          new Response(text, { headers: { 'content-type': deps.metrics.registry.contentType } }),
+        );
+      }
+    },
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestIdFor(request));
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as unknown as Context;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation) deps.metrics.observeOperation(operation.operation);
+      executed.set(context.request, {
+        context,
+        operation: args.operationName ?? operation?.name?.value ?? null,
+      });
+    },
+    onResultProcess({ request, result }) {
+      const results = Array.isArray(result) ? result : [result];
+      const codes = results.flatMap((r) =>
+        'errors' in r && Array.isArray(r.errors)
+          ? r.errors.map((e: GraphQLError) => String(e.extensions?.code ?? 'UNKNOWN'))
+          : [],
+      );
+      deps.metrics.observeErrors(codes);
+      const run = executed.get(request);
+      deps.logger.info(
+        {
+          requestId: requestIdFor(request),
+          operation: run?.operation ?? null,
+          durationMs: run ? Math.round(performance.now() - run.context.started) : undefined,
+          upstreamCalls: run?.context.upstreamCalls.count ?? 0,
+          errors: codes.length ? codes : undefined,
+        },
+        'graphql',
+      );
+    },
+  };
+}
+
+/** The context and operation name of each request that reached execution. */
+const executed = new WeakMap<Request, { context: Context; operation: string | null }>();
