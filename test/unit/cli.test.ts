@@ -19,7 +19,7 @@ async function regql(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('regql command', () => {
+describe('regql command', { timeout: 30_000 }, () => {
   it('--help documents every setting', async () => {
     const { code, stdout } = await regql(['--help']);
     expect(code).toBe(0);
