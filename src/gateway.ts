@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
@@ -188,6 +189,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
           ]
         : []),
       useQueryLimits(config),
+      // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
+      useDeferStream(),
       // the deadline timer of each operation ends with it
       {
         onExecute: ({ args }: { args: { contextValue: unknown } }) => ({
