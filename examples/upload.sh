@@ -15,7 +15,7 @@ id=$(curl -sf "$url" -H 'content-type: application/json' \
 # 2. send the file in chunks; every answer carries the id the next call must use
 split -b "$chunk" -d "$file" "$work/part-"
 for part in "$work"/part-*; do
-  answer=$(curl -sf "$url" \
+  answer=$(curl -sf "$url" -H 'x-regql-csrf: 1' \
     -F operations="{\"query\":\"mutation(\$id: String!, \$chunk: File!) { uploadChunk(repository: \\\"$repo\\\", id: \$id, chunk: \$chunk) { id offset } }\",\"variables\":{\"id\":\"$id\",\"chunk\":null}}" \
     -F map='{"0":["variables.chunk"]}' \
     -F 0=@"$part")

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createFetch } from '@whatwg-node/fetch';
@@ -8,7 +9,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
-import { useQueryLimits } from './limits.js';
+import { shortenValues, useQueryLimits } from './limits.js';
 import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { UploadTracker } from './loaders/uploads.js';
@@ -50,13 +51,40 @@ export function toClientError(error: unknown, message: string, isDev?: boolean):
       },
     });
   }
+  const fromGraphQL = !(original instanceof Error) || original instanceof GraphQLError;
+  if (error instanceof GraphQLError && fromGraphQL && !error.extensions.code) {
+    // graphql-js's or Yoga's own refusal of the request (malformed multipart, missing CSRF
+    // header, a variable of the wrong type): the caller's to fix
+    const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
+    return new GraphQLError(shortenValues(error.message), {
+      nodes: error.nodes,
+      positions: error.positions,
+      path: error.path,
+      extensions: { code: 'BAD_USER_INPUT', http: { status } },
+    });
+  }
   if (error instanceof GraphQLError && error.extensions.code === 'REQUEST_ENTITY_TOO_LARGE') {
     return new GraphQLError(error.message, {
       extensions: { code: 'BAD_USER_INPUT', http: { status: 413 } },
     });
   }
-  return maskError(error, message, isDev);
+  const masked = maskError(error, message, isDev);
+  return masked instanceof GraphQLError && masked.message.length > 200
+    ? new GraphQLError(shortenValues(masked.message), {
+        nodes: masked.nodes,
+        positions: masked.positions,
+        path: masked.path,
+        extensions: masked.extensions,
+      })
+    : masked;
 }
+
+/** Headers that mark a request as sent by a GraphQL client, not by a form on another site. */
+export const CSRF_HEADERS = [
+  'x-regql-csrf',
+  'apollo-require-preflight',
+  'graphql-require-preflight',
+];
 
 /** True for errors the contract expects (a RegistryError or a coded GraphQL error): not worth a log line. */
 function isExpected(error: unknown): boolean {
@@ -100,26 +128,40 @@ function loadPersistedOperations(file: string): Map<string, string> {
   return new Map(entries as [string, string][]);
 }
 
+/** Content types a GraphQL POST may have: JSON, GraphQL, or multipart (uploads). */
+const POST_TYPES = ['application/json', 'application/graphql', 'multipart/form-data'];
+
+/** An error answer before any GraphQL processing. */
+function refuse(status: number, message: string): Response {
+  const errors = [{ message, extensions: { code: 'BAD_USER_INPUT' } }];
+  return new Response(JSON.stringify({ errors }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
 /**
- * Refuses a GraphQL request body over `maxBytes` (by its Content-Length) with 413, before it is
- * read. Multipart uploads are bounded per file by MAX_CHUNK_BYTES instead.
+ * Refuses, before reading it, a POST that is neither JSON nor multipart (415: no form posts) and
+ * a JSON body over `maxBytes` by its Content-Length (413). Multipart uploads are bounded per
+ * file by MAX_CHUNK_BYTES instead.
  */
-function useBodyLimit(maxBytes: number): Plugin {
+function useRequestShape(maxBytes: number): Plugin {
   return {
-    onRequest({ request, endResponse, fetchAPI }) {
+    onRequest({ request, endResponse }) {
+      if (request.method !== 'POST') return;
+      const type = (request.headers.get('content-type') ?? '')
+        .split(';', 1)[0]
+        ?.trim()
+        .toLowerCase();
+      if (!POST_TYPES.includes(type ?? '')) {
+        return endResponse(
+          refuse(415, 'send GraphQL as application/json, or uploads as multipart/form-data'),
+        );
+      }
       const length = Number(request.headers.get('content-length') ?? 0);
-      const multipart = request.headers.get('content-type')?.startsWith('multipart/form-data');
-      if (multipart || !(length > maxBytes)) return;
-      const error = {
-        message: `the request body exceeds ${maxBytes} bytes`,
-        extensions: { code: 'BAD_USER_INPUT' },
-      };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [error] }), {
-          status: 413,
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
+      if (type !== 'multipart/form-data' && length > maxBytes) {
+        return endResponse(refuse(413, `the request body exceeds ${maxBytes} bytes`));
+      }
     },
   };
 }
@@ -178,8 +220,11 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       ? { origin: config.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
       : false,
     plugins: [
+      useRequestShape(config.maxBodyBytes),
+      // requests a browser sends without a CORS preflight (GET, multipart) must carry one of
+      // these headers, so no other site can make a visitor's browser run a mutation
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
-      useBodyLimit(config.maxBodyBytes),
       ...(store && persisted
         ? [
             usePersistedOperations({

@@ -26,7 +26,12 @@ import { DEFAULT_PAGE_SIZE } from './schema/relay.js';
 /** The settings of the query limits. */
 export type QueryLimits = Pick<
   Config,
-  'maxQueryCost' | 'maxQueryDepth' | 'maxQueryAliases' | 'maxQueryTokens' | 'introspection'
+  | 'maxQueryCost'
+  | 'maxQueryDepth'
+  | 'maxQueryAliases'
+  | 'maxQueryTokens'
+  | 'introspection'
+  | 'maxPageSize'
 >;
 
 /** Weight of one element of a list of objects whose length no argument bounds (layers, tags). */
@@ -42,18 +47,23 @@ interface CostScope {
   schema: GraphQLSchema;
   fragments: Record<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
+  /** Largest `first` counted; a larger one is the resolver's to refuse (BAD_USER_INPUT). */
+  maxPage: number;
 }
 
 /** The `first` argument of a field, from a literal or a variable; the default page size otherwise. */
-function firstOf(field: FieldNode, variables: Record<string, unknown>): number {
+function firstOf(field: FieldNode, scope: CostScope): number {
   const arg = field.arguments?.find((a) => a.name.value === 'first')?.value;
   const value =
     arg?.kind === Kind.INT
       ? Number(arg.value)
       : arg?.kind === Kind.VARIABLE
-        ? variables[arg.name.value]
+        ? scope.variables[arg.name.value]
         : undefined;
-  return typeof value === 'number' && value >= 0 ? value : DEFAULT_PAGE_SIZE;
+  // out-of-range values are the resolver's to refuse (BAD_USER_INPUT), not the cost's
+  return typeof value === 'number' && value >= 0
+    ? Math.min(value, scope.maxPage)
+    : DEFAULT_PAGE_SIZE;
 }
 
 /**
@@ -82,7 +92,7 @@ function costOf(
       const below = costOf(selection.selectionSet, named, scope, seen);
       // a connection's edges and nodes are bounded by its `first`, which already counted
       const times = named.name.endsWith('Connection')
-        ? firstOf(selection, scope.variables)
+        ? firstOf(selection, scope)
         : isListType(type) && !parent.name.endsWith('Connection')
           ? UNBOUNDED_LIST_WEIGHT
           : 1;
@@ -194,6 +204,7 @@ export function operationCost(
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown>,
+  maxPage: number,
 ): number {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
@@ -201,19 +212,33 @@ export function operationCost(
   return costOf(
     operation.selectionSet,
     root,
-    { schema, fragments: fragmentsOf(document), variables },
+    { schema, fragments: fragmentsOf(document), variables, maxPage },
     new Set(),
   );
 }
 
-/** A validation error without graphql-js's "Did you mean …?" (it maps out the schema for probers). */
-function withoutSuggestions(error: Error): Error {
-  if (!(error instanceof GraphQLError) || !/ Did you mean .+\?$/.test(error.message)) return error;
-  return new GraphQLError(error.message.replace(/ Did you mean .+\?$/, ''), {
+/** A message with every quoted value over 100 characters cut short (graphql-js quotes inputs whole). */
+export function shortenValues(message: string): string {
+  return message.replace(/"((?:[^"\\]|\\.){100})(?:[^"\\]|\\.)+"/g, '"$1…"');
+}
+
+/**
+ * A validation error as callers see it: no "Did you mean …?" (it maps out the schema for
+ * probers), long quoted values cut short, and a literal of the wrong type (an out-of-range
+ * `first`, say) marked BAD_USER_INPUT.
+ */
+function forCallers(error: Error): Error {
+  if (!(error instanceof GraphQLError)) return error;
+  const message = shortenValues(error.message.replace(/ Did you mean .+\?$/, ''));
+  const wrongValue = /^(Expected value of type|Int cannot represent|String cannot represent)/.test(
+    error.message,
+  );
+  if (message === error.message && !wrongValue) return error;
+  return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
-    extensions: error.extensions,
+    extensions: wrongValue ? { ...error.extensions, code: 'BAD_USER_INPUT' } : error.extensions,
   });
 }
 
@@ -239,12 +264,18 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(shapeRule(limits));
       if (!limits.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
-      return ({ result, setResult }) => setResult(result.map(withoutSuggestions));
+      return ({ result, setResult }) => setResult(result.map(forCallers));
     },
     // cost depends on variables (`first: $n`), and validation results are cached per document
     onExecute({ args, setResultAndStopExecution }) {
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const cost = operationCost(args.schema, args.document, args.operationName, variables);
+      const cost = operationCost(
+        args.schema,
+        args.document,
+        args.operationName,
+        variables,
+        limits.maxPageSize,
+      );
       if (cost > limits.maxQueryCost) {
         setResultAndStopExecution({
           errors: [

@@ -32,7 +32,8 @@ export interface NegotiatedManifest {
 
 /** Most Accept entries a caller may send to `negotiate`. */
 const MAX_ACCEPT_ENTRIES = 32;
-const MEDIA_RANGE = /^[\w.+*-]+\/[\w.+*-]+(?:\s*;\s*[\w.-]+=[\w."-]+)*$/;
+/** A media range of an Accept list: `type/subtype` with optional parameters, no line breaks. */
+const MEDIA_RANGE = /^[\w.+*-]{1,127}\/[\w.+*-]{1,127}(?:[ \t]*;[ \t]*[\w.-]+=[\w."-]+)*$/;
 
 /** Manifest GET/HEAD/PUT/DELETE by tag or digest; every GET and HEAD sends the full Accept list. */
 export class ManifestsApi {
@@ -168,7 +169,9 @@ export class ManifestsApi {
     const list = [...(accept ?? [])];
     if (list.length > MAX_ACCEPT_ENTRIES) badInput(`at most ${MAX_ACCEPT_ENTRIES} Accept entries`);
     for (const entry of list) {
-      if (!MEDIA_RANGE.test(entry)) badInput(`not a media type: ${entry.slice(0, 100)}`);
+      if (entry.length > 255 || !MEDIA_RANGE.test(entry)) {
+        badInput(`not a media type: ${entry.slice(0, 100)}`);
+      }
     }
     const response = await this.client.request({
       method: 'GET',

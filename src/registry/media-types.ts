@@ -1,3 +1,5 @@
+import { RegistryError } from './errors.js';
+
 /** Docker image manifest v2, schema 2. */
 export const DOCKER_MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 /** Docker manifest list ("fat manifest"). */
@@ -54,6 +56,15 @@ export const MANIFEST_ACCEPT = [
 /** The media type without parameters, lower-cased: `a/b; charset=x` → `a/b`. */
 export function baseMediaType(contentType: string | null | undefined): string {
   return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/** Checks a concrete media type (`type/subtype`, no wildcards or parameters); BAD_USER_INPUT otherwise. */
+export function validateMediaType(value: string, what = 'media type'): string {
+  // RFC 6838: each name starts with a letter or digit
+  if (!/^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/.test(value)) {
+    throw new RegistryError('BAD_USER_INPUT', `not a ${what}: ${value.slice(0, 100)}`);
+  }
+  return value;
 }
 
 /** True for media types that are manifests regql can parse. */

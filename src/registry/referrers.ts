@@ -4,7 +4,7 @@ import { digestOf } from './digest.js';
 import { isRegistryError, RegistryError } from './errors.js';
 import { header, readBody } from './http.js';
 import { type Descriptor, MAX_MANIFEST_BYTES, type Manifest, parseManifest } from './manifest.js';
-import { OCI_INDEX } from './media-types.js';
+import { OCI_INDEX, validateMediaType } from './media-types.js';
 import { parseDigest, validateDigest, validateRepository } from './reference.js';
 
 /** The referrers of a manifest, and where they came from. */
@@ -22,6 +22,7 @@ export class ReferrersApi {
   async list(repository: string, digest: string, artifactType?: string): Promise<Referrers> {
     validateRepository(repository);
     validateDigest(digest);
+    if (artifactType !== undefined) validateMediaType(artifactType, 'artifact type');
     const response = await this.client.request({
       method: 'GET',
       path: `/v2/${repository}/referrers/${digest}`,

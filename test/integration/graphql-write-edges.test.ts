@@ -127,9 +127,12 @@ describe('a caller that goes away in the middle of a chunk', () => {
         chunk: new Blob([randomBytes(64 * 1024)]),
       },
     );
-    const upload = fetch(url, { method: 'POST', body, signal: caller.signal }).catch(
-      (error: Error) => error,
-    );
+    const upload = fetch(url, {
+      method: 'POST',
+      headers: { 'x-regql-csrf': '1' },
+      body,
+      signal: caller.signal,
+    }).catch((error: Error) => error);
     // leave once the PATCH has reached the proxy
     for (let i = 0; i < 100 && !proxy.seen.some((r) => r.method === 'PATCH'); i++) await sleep(20);
     caller.abort();

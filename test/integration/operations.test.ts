@@ -98,7 +98,9 @@ describe('logs', () => {
         durationMs: expect.any(Number),
       }),
     );
-    const other = await gateway.yoga.fetch('http://regql.test/graphql?query={registry{url}}');
+    const other = await gateway.yoga.fetch('http://regql.test/graphql?query={registry{url}}', {
+      headers: { 'x-regql-csrf': '1' },
+    });
     expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     await gateway.close();
   });

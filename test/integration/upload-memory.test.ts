@@ -67,7 +67,7 @@ describe('upload memory of a gateway process', () => {
       if (child.exitCode !== null)
         throw new Error(`the gateway exited with ${child.exitCode}: ${output}`);
       if (
-        await fetch(probe).then(
+        await fetch(probe, { headers: { 'x-regql-csrf': '1' } }).then(
           (r) => r.ok,
           () => false,
         )

@@ -43,7 +43,8 @@ export async function executeMultipart<R, V, K extends keyof V & string>(
   const body = multipartBody(document, variables, files);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { accept: 'application/json' },
+    // the CSRF header: multipart is a request browsers send without a preflight
+    headers: { accept: 'application/json', 'x-regql-csrf': '1' },
     body,
   });
   return (await response.json()) as ExecutionResult<R>;

@@ -2,7 +2,7 @@ import type { Context } from '../../context.js';
 import { orNull } from '../../loaders/index.js';
 import type { Manifest } from '../../registry/manifest.js';
 import { parseImageReference } from '../../registry/reference.js';
-import { builder } from '../builder.js';
+import { badUserInput, builder } from '../builder.js';
 import {
   ArtifactManifestRef,
   DescriptorRef,
@@ -26,6 +26,14 @@ const TYPE_OF_KIND = {
   schema1: 'Schema1Manifest',
   artifact: 'ArtifactManifest',
 } as const;
+
+/** A platform os, architecture or variant as OCI spells them (`linux`, `arm64`, `v8`). */
+function platformPart(name: string, value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+    throw badUserInput(`${name} must be a platform name like linux, amd64 or v8`);
+  }
+  return value;
+}
 
 /** A manifest as resolvers pass it on. */
 export function manifestShape(repository: string, manifest: Manifest): ManifestShape {
@@ -162,9 +170,12 @@ ImageIndexRef.implement({
       },
       resolve: (m, { os, architecture, variant }, context) =>
         imageForPlatform(context, m.repository, m.manifest.manifests, {
-          os,
-          architecture,
-          variant: variant ?? undefined,
+          os: platformPart('os', os),
+          architecture: platformPart('architecture', architecture),
+          variant:
+            variant === null || variant === undefined
+              ? undefined
+              : platformPart('variant', variant),
         }),
     }),
   }),

@@ -11,7 +11,7 @@ import {
   parseManifest,
 } from '../../registry/manifest.js';
 import { isManifestMediaType, OCI_INDEX } from '../../registry/media-types.js';
-import { validateRepository, validateTag } from '../../registry/reference.js';
+import { validateReference, validateRepository, validateTag } from '../../registry/reference.js';
 import type { UploadSession } from '../../registry/uploads.js';
 import { badUserInput, builder } from '../builder.js';
 import {
@@ -130,7 +130,7 @@ const UNKNOWN_DIGEST = `sha256:${'0'.repeat(64)}`;
 
 /** Parses a manifest sent by a caller; its problems are the caller's (BAD_USER_INPUT). */
 function parseInputManifest(text: string, mediaType: string | null | undefined): Manifest {
-  if (mediaType && !isManifestMediaType(mediaType)) {
+  if (mediaType !== null && mediaType !== undefined && !isManifestMediaType(mediaType)) {
     throw badUserInput(`not a manifest media type: ${mediaType.slice(0, 100)}`);
   }
   const bytes = Buffer.from(text, 'utf8');
@@ -168,6 +168,7 @@ async function putManifest(
   mediaType: string | null | undefined,
 ) {
   validateRepository(repository);
+  validateReference(reference);
   const manifest = parseInputManifest(text, mediaType);
   await assertReferencesPresent(context, repository, manifest);
   const bytes = Buffer.from(manifest.raw, 'utf8');

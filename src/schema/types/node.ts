@@ -1,6 +1,6 @@
 import { orNull } from '../../loaders/index.js';
 import { validateRepository, validateTag } from '../../registry/reference.js';
-import { builder } from '../builder.js';
+import { badUserInput, builder } from '../builder.js';
 import { NodeRef } from '../refs.js';
 import { decodeId } from '../relay.js';
 import { findRepository } from './repository.js';
@@ -18,6 +18,7 @@ builder.queryField('node', (t) =>
       const { type, key } = decodeId(String(id));
       if (type === 'Repository') return findRepository(context, key);
       const split = key.lastIndexOf(':');
+      if (split < 1) throw badUserInput('not a valid global id');
       const repository = validateRepository(key.slice(0, split));
       const name = validateTag(key.slice(split + 1));
       const manifest = await orNull(context.loaders.manifest.load({ repository, reference: name }));

@@ -112,6 +112,28 @@ function lastBefore(prefix: string): string | undefined {
   return prefix.slice(0, -1) + String.fromCharCode(end - 1);
 }
 
+/** True when some valid repository name starts with `prefix` (it, or it plus one character, is valid). */
+function isNamePrefix(prefix: string): boolean {
+  return [prefix, `${prefix}0`].some((name) => {
+    try {
+      validateRepository(name);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The repository a cursor stands after; BAD_USER_INPUT for a cursor that is not a repository's. */
+function repositoryCursor(cursor: string): string {
+  const name = decodeCursor(cursor);
+  try {
+    return validateRepository(name);
+  } catch {
+    throw badUserInput('not a valid cursor');
+  }
+}
+
 /** One page of the catalog, optionally only names with a prefix (the catalog is sorted). */
 async function repositories(
   context: Context,
@@ -120,11 +142,12 @@ async function repositories(
   namePrefix: string,
 ): Promise<ConnectionShape<RepositoryShape>> {
   const size = pageSize(first, context);
-  if (namePrefix !== '' && !/^[a-z0-9._/-]{1,255}$/.test(namePrefix)) {
-    throw badUserInput('namePrefix may only hold the characters of repository names');
+  if (namePrefix !== '' && !isNamePrefix(namePrefix)) {
+    throw badUserInput('namePrefix must be the start of a repository name');
   }
   const names: string[] = [];
-  let last = after ? decodeCursor(after) : lastBefore(namePrefix);
+  let last =
+    after === null || after === undefined ? lastBefore(namePrefix) : repositoryCursor(after);
   let done = false;
   while (!done && names.length <= size) {
     const page = await context.client.catalog.page({ n: CATALOG_PAGE, last });

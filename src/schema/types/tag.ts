@@ -1,5 +1,6 @@
 import type { Context } from '../../context.js';
 import { createdOf, orNull } from '../../loaders/index.js';
+import { validateTag } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
 import {
   ManifestRef,
@@ -60,11 +61,39 @@ TagRef.implement({
 TagConnectionRef.implement({ fields: (t) => ({ totalCount: t.exposeInt('totalCount') }) });
 implementConnection(TagConnectionRef, TagEdgeRef, TagRef);
 
+/** The tag a cursor stands after; BAD_USER_INPUT for a cursor that is not a tag's. */
+function tagCursor(cursor: string): string {
+  const tag = decodeCursor(cursor);
+  try {
+    return validateTag(tag);
+  } catch {
+    throw badUserInput('not a valid cursor');
+  }
+}
+
+/** A tag filter whose parts are made of tag characters (anything else could match no tag). */
+function checkedFilter(filter: TagFilterInput): TagFilterInput {
+  for (const [name, value] of Object.entries(filter ?? {})) {
+    if (typeof value === 'string' && !/^[\w.-]{0,128}$/.test(value)) {
+      throw badUserInput(
+        `filter.${name} may only hold the characters of tags (letters, digits, _ . -)`,
+      );
+    }
+  }
+  return filter;
+}
+
+/** The filter argument of Repository.tags. */
+type TagFilterInput =
+  | { namePrefix?: string | null; nameContains?: string | null }
+  | null
+  | undefined;
+
 /** The repository's tags that pass the filter, in the asked order. */
 async function orderedTags(
   context: Context,
   repository: string,
-  filter: { namePrefix?: string | null; nameContains?: string | null } | null | undefined,
+  filter: TagFilterInput,
   order: TagOrder,
 ): Promise<string[]> {
   const all = await context.loaders.tags.load(repository);
@@ -99,10 +128,16 @@ builder.objectField(RepositoryRef, 'tags', (t) =>
     },
     resolve: async (repo, { first, after, filter, orderBy }, context) => {
       const size = pageSize(first, context);
-      const ordered = await orderedTags(context, repo.name, filter, orderBy ?? 'NAME_ASC');
+      const from = after === null || after === undefined ? undefined : tagCursor(after);
+      const ordered = await orderedTags(
+        context,
+        repo.name,
+        checkedFilter(filter),
+        orderBy ?? 'NAME_ASC',
+      );
       let start = 0;
-      if (after) {
-        const index = ordered.indexOf(decodeCursor(after));
+      if (from !== undefined) {
+        const index = ordered.indexOf(from);
         if (index < 0) throw badUserInput('the cursor names a tag that no longer exists');
         start = index + 1;
       }

@@ -18,16 +18,23 @@ export function uploadId(session: UploadSession): string {
 export function uploadLocation(repository: string, id: string): string {
   let token: { r?: unknown; l?: unknown } = {};
   try {
-    if (/^[A-Za-z0-9_-]{1,8192}$/.test(id))
+    if (/^[A-Za-z0-9_-]{1,8192}$/.test(id)) {
       token = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
+    }
   } catch {
     token = {};
   }
-  const location = token.l;
+  const location = typeof token.l === 'string' ? token.l : '';
+  const [path = '', query] = location.split('?', 2);
+  // exactly /v2/<repository>/blobs/uploads/<one segment>, as written (no dot segments or
+  // escapes that a URL parser would resolve elsewhere), with its signed query if any
+  const session = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+  const prefix = `/v2/${repository}/blobs/uploads/`;
+  const segment = path.startsWith(prefix) ? path.slice(prefix.length) : '';
   if (
     token.r !== repository ||
-    typeof location !== 'string' ||
-    !location.startsWith(`/v2/${repository}/blobs/uploads/`)
+    !session.test(segment) ||
+    (query !== undefined && /[\s#]/.test(query))
   ) {
     throw badUserInput(`not an upload id of ${repository}`);
   }
