@@ -6,6 +6,13 @@ import { defineConfig } from 'vitest/config';
 // and `instanceof` checks across them fail. Resolve our imports to the same file Node uses.
 const graphql = createRequire(import.meta.url).resolve('graphql');
 
+/** Settings of a project that runs against seeded test registries (started for each project). */
+const withRegistries = {
+  globalSetup: ['test/harness/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 180_000,
+};
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
@@ -22,10 +29,13 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/harness/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
+          ...withRegistries,
         },
+      },
+      {
+        extends: true,
+        // registries of its own: the integration tests' writes would show in GraphiQL's results
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withRegistries },
       },
     ],
   },

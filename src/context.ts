@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { Config } from './config.js';
 import { type AccessCache, TRUSTED } from './loaders/access.js';
@@ -59,6 +60,8 @@ export function callerCredentials(header: string | null): Credentials | undefine
  */
 function deadline(request: Request, ms: number): { signal: AbortSignal; finish(): void } {
   const controller = new AbortController();
+  // every upstream call of the operation listens to this one signal
+  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort();
   if (request.signal.aborted) controller.abort();
   else request.signal.addEventListener('abort', onAbort, { once: true });

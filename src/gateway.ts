@@ -207,12 +207,19 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   let draining = false;
   const persisted = config.persistedOperations;
   const store = persisted ? loadPersistedOperations(persisted.file) : undefined;
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(shared, request),
     // multipart files are refused past MAX_CHUNK_BYTES while they are read, not after
     fetchAPI: createFetch({ formDataLimits: { fileSize: config.maxChunkBytes, files: 1 } }),
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },
+    // GraphiQL with its scripts, styles and editor workers inline: no CDN, so it works offline.
+    // Loaded and rendered once, on the first visit (a 9 MB page; its options never change).
+    renderGraphiQL: (options) =>
+      (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) =>
+        m.renderGraphiQL(options),
+      )),
     maskedErrors: { maskError: toClientError },
     landingPage: false,
     logging: yogaLogging(logger),

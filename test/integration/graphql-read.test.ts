@@ -106,6 +106,19 @@ describe('registry and repositories', () => {
     },
   );
 
+  it('lists a repository that holds only blobs (no tag list yet) with no tags, not an error', async () => {
+    const repository = `blobs-only/r-${randomBytes(4).toString('hex')}`;
+    await direct.uploads.upload(repository, randomBytes(64));
+    const document = parse(
+      `{ repositories(first: 10, namePrefix: "${repository}") { nodes { name tags { totalCount } } } }`,
+    );
+    const { data, errors } = await gw.execute(document);
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      repositories: { nodes: [{ name: repository, tags: { totalCount: 0 } }] },
+    });
+  });
+
   it('answers null for a repository that does not exist, without an error', async () => {
     const { data, errors } = await gw.execute(RepositoryTagsDocument, {
       name: 'no/such-repository',

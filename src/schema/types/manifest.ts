@@ -42,7 +42,7 @@ export function manifestShape(repository: string, manifest: Manifest): ManifestS
 
 /** Every tag of the repository that currently points at the digest (one manifest load per tag). */
 export async function tagsPointingAt(context: Context, repository: string, digest: string) {
-  const tags = await context.loaders.tags.load(repository);
+  const tags = (await orNull(context.loaders.tags.load(repository))) ?? [];
   const digests = await Promise.all(
     tags.map((reference) => orNull(context.loaders.manifest.load({ repository, reference }))),
   );

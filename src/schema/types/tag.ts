@@ -96,7 +96,8 @@ async function orderedTags(
   filter: TagFilterInput,
   order: TagOrder,
 ): Promise<string[]> {
-  const all = await context.loaders.tags.load(repository);
+  // a repository holding only blobs (a first push, or every tag deleted) has no tag list
+  const all = (await orNull(context.loaders.tags.load(repository))) ?? [];
   const prefix = filter?.namePrefix ?? '';
   const contains = filter?.nameContains ?? '';
   const tags = all.filter((tag) => tag.startsWith(prefix) && tag.includes(contains));
