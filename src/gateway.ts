@@ -12,6 +12,7 @@ import { type Context, createContext, type Shared } from './context.js';
 import { shortenValues, useQueryLimits } from './limits.js';
 import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
+import { RedisStore } from './loaders/redis.js';
 import { UploadTracker } from './loaders/uploads.js';
 import { createLogger, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
@@ -29,7 +30,7 @@ export interface Gateway {
   logger: Logger;
   /** Starts a shutdown: /ready answers 503 from now on. */
   drain(): void;
-  /** Closes the upstream connections. */
+  /** Closes the upstream connections and the Redis connection, if any. */
   close(): Promise<void>;
 }
 
@@ -177,7 +178,7 @@ export interface GatewayHooks {
 /** Builds the gateway for a configuration (nothing listens yet; see server.ts). */
 export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway {
   const logger = hooks.logger ?? createLogger(config.logLevel);
-  const cache = new DigestCache(config.cacheMaxBytes);
+  const cache = new DigestCache(config.cacheMaxBytes, config.redis && new RedisStore(config.redis));
   const uploads = new UploadTracker();
   const metrics = new Metrics(cache, uploads);
   const connection = new RegistryConnection(config.registryUrl, {
@@ -260,6 +261,9 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     drain: () => {
       draining = true;
     },
-    close: () => connection.close(),
+    close: async () => {
+      await connection.close();
+      await cache.close();
+    },
   };
 }

@@ -80,6 +80,17 @@ export class Metrics {
         this.inc(cache.stats.misses);
       },
     });
+    for (const kind of ['hits', 'misses', 'errors'] as const) {
+      new Counter({
+        name: `regql_cache_shared_${kind}_total`,
+        help: `Lookups in the Redis tier shared by replicas: ${kind} (zero without REDIS_URL)`,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(cache.sharedStats[kind]);
+        },
+      });
+    }
     new Gauge({
       name: 'regql_uploads_in_flight',
       help: 'Upload sessions this gateway has open (started, not yet completed or cancelled)',

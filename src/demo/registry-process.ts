@@ -56,7 +56,7 @@ function localRegistryConfig(storageDir: string): RegistryConfig {
 }
 
 /** A free TCP port on 127.0.0.1 (listen on port 0, then close). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

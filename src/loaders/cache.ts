@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import type { ImageConfig } from '../registry/image-config.js';
-import type { Manifest } from '../registry/manifest.js';
+import { verifyDigest } from '../registry/digest.js';
+import { type ImageConfig, parseImageConfig } from '../registry/image-config.js';
+import { type Manifest, manifestDigestInput, parseManifest } from '../registry/manifest.js';
+import { isDigest } from '../registry/reference.js';
+import type { SharedStore } from './redis.js';
 
 /** A cached digest-addressed object and the bytes it is charged for. */
 type Entry = { kind: 'manifest'; value: Manifest } | { kind: 'config'; value: ImageConfig };
@@ -11,71 +14,122 @@ export interface CacheStats {
   misses: number;
 }
 
+/** Counts of the shared tier: hits (verified), misses (absent, or refused on checking), failed calls. */
+export interface SharedCacheStats extends CacheStats {
+  errors: number;
+}
+
 /** Most tag→digest hints remembered. */
 const MAX_HINTS = 100_000;
+
+/** What a shared-store call reads as when there is no store or the call failed. */
+const FAILED = Symbol('failed');
 
 /**
  * The process-wide cache of verified, digest-addressed manifests and configs (immutable, so
  * shared across requests), bounded by bytes. Keys include the repository: a digest that exists
  * in one repository says nothing of another. It also remembers which digest a tag last pointed
  * at — only as a hint of whether a HEAD will do; tags move and are resolved on every request.
+ *
+ * With a shared store (Redis), that is a second tier behind the in-process LRU, shared by
+ * replicas: it holds the bytes as served, and whatever comes back from it is verified against
+ * its digest and parsed again before use (a mismatch is a miss, and is deleted). Store failures
+ * never fail a lookup: they are counted, and the caller goes to the registry.
  */
 export class DigestCache {
-  /** Hits and misses since start. */
+  /** Hits and misses of the in-process LRU since start. */
   readonly stats: CacheStats = { hits: 0, misses: 0 };
+  /** Hits, misses and failed calls of the shared store since start (all zero without one). */
+  readonly sharedStats: SharedCacheStats = { hits: 0, misses: 0, errors: 0 };
   private readonly entries: LRUCache<string, Entry>;
   private readonly hints = new LRUCache<string, string>({ max: MAX_HINTS });
 
-  constructor(maxBytes: number) {
+  /** `shared`: the second tier shared by replicas, if any. */
+  constructor(
+    maxBytes: number,
+    private readonly shared?: SharedStore,
+  ) {
     this.entries = new LRUCache<string, Entry>({
       maxSize: maxBytes,
       sizeCalculation: (entry) => entrySize(entry),
     });
   }
 
-  /** A cached manifest, counted as a hit or a miss. */
-  manifest(repository: string, digest: string): Manifest | undefined {
+  /** A cached manifest (from the LRU, else verified from the shared store), counted. */
+  async manifest(repository: string, digest: string): Promise<Manifest | undefined> {
     const entry = this.lookup('manifest', repository, digest);
-    return entry?.kind === 'manifest' ? entry.value : undefined;
+    if (entry) return entry.kind === 'manifest' ? entry.value : undefined;
+    const manifest = await this.fromShared(sharedKey('m', repository, digest), (bytes) =>
+      decodeManifest(bytes, digest),
+    );
+    if (manifest) this.keep(repository, digest, { kind: 'manifest', value: manifest });
+    return manifest;
   }
 
-  /** True when the manifest is cached (not counted). */
-  hasManifest(repository: string, digest: string): boolean {
-    return this.entries.has(key('manifest', repository, digest));
+  /** True when the manifest is cached in either tier (not counted). */
+  async hasManifest(repository: string, digest: string): Promise<boolean> {
+    if (this.entries.has(key('manifest', repository, digest))) return true;
+    return (await this.attempt((s) => s.has(sharedKey('m', repository, digest)))) === true;
   }
 
   /** Caches a manifest that was verified against its digest. */
   addManifest(repository: string, manifest: Manifest): void {
-    this.entries.set(key('manifest', repository, manifest.digest), {
-      kind: 'manifest',
-      value: manifest,
-    });
+    this.keep(repository, manifest.digest, { kind: 'manifest', value: manifest });
+    this.toShared(sharedKey('m', repository, manifest.digest), encodeManifest(manifest));
   }
 
-  /** A cached image config, counted as a hit or a miss. */
-  config(repository: string, digest: string): ImageConfig | undefined {
+  /**
+   * A cached image config (from the LRU, else verified from the shared store), counted;
+   * `maxBytes` is the largest config accepted from the store.
+   */
+  async config(
+    repository: string,
+    digest: string,
+    maxBytes: number,
+  ): Promise<ImageConfig | undefined> {
     const entry = this.lookup('config', repository, digest);
-    return entry?.kind === 'config' ? entry.value : undefined;
+    if (entry) return entry.kind === 'config' ? entry.value : undefined;
+    const config = await this.fromShared(sharedKey('c', repository, digest), (bytes) => {
+      verifyDigest(bytes, digest, `cached config ${digest}`);
+      return parseImageConfig(bytes, maxBytes);
+    });
+    if (config) this.keep(repository, digest, { kind: 'config', value: config });
+    return config;
   }
 
-  /** Caches an image config that was verified against its digest. */
-  addConfig(repository: string, digest: string, config: ImageConfig): void {
-    this.entries.set(key('config', repository, digest), { kind: 'config', value: config });
+  /** Caches an image config verified against its digest, with the bytes it was parsed from. */
+  addConfig(repository: string, digest: string, config: ImageConfig, bytes: Buffer): void {
+    this.keep(repository, digest, { kind: 'config', value: config });
+    this.toShared(sharedKey('c', repository, digest), bytes);
   }
 
   /** Forgets a manifest (after it was deleted). */
   deleteManifest(repository: string, digest: string): void {
     this.entries.delete(key('manifest', repository, digest));
+    this.forget(sharedKey('m', repository, digest));
   }
 
-  /** The digest a tag pointed at when last seen, if any. */
-  tagHint(repository: string, tag: string): string | undefined {
-    return this.hints.get(`${repository}:${tag}`);
+  /** The digest a tag pointed at when last seen (here, else by any replica), if any. */
+  async tagHint(repository: string, tag: string): Promise<string | undefined> {
+    const local = this.hints.get(hintKey(repository, tag));
+    if (local) return local;
+    const value = await this.attempt((s) => s.get(sharedKey('t', repository, tag)));
+    const digest = value === FAILED ? undefined : value?.toString('latin1');
+    if (!digest || !isDigest(digest)) return undefined;
+    this.hints.set(hintKey(repository, tag), digest);
+    return digest;
   }
 
-  /** Remembers the digest a tag points at now. */
+  /** Remembers the digest a tag points at now (telling the shared store when that changed). */
   setTagHint(repository: string, tag: string, digest: string): void {
-    this.hints.set(`${repository}:${tag}`, digest);
+    if (this.hints.get(hintKey(repository, tag)) === digest) return;
+    this.hints.set(hintKey(repository, tag), digest);
+    this.toShared(sharedKey('t', repository, tag), Buffer.from(digest, 'latin1'));
+  }
+
+  /** Closes the shared store's connection. */
+  async close(): Promise<void> {
+    await this.shared?.close();
   }
 
   private lookup(kind: Entry['kind'], repository: string, digest: string): Entry | undefined {
@@ -84,10 +138,85 @@ export class DigestCache {
     else this.stats.misses++;
     return entry;
   }
+
+  private keep(repository: string, digest: string, entry: Entry): void {
+    this.entries.set(key(entry.kind, repository, digest), entry);
+  }
+
+  /** A value from the shared store, decoded (which verifies it); undefined when absent, refused or failing. */
+  private async fromShared<T>(
+    storeKey: string,
+    decode: (bytes: Buffer) => T,
+  ): Promise<T | undefined> {
+    const bytes = await this.attempt((s) => s.get(storeKey));
+    if (bytes === FAILED) return undefined;
+    if (bytes !== undefined) {
+      try {
+        const value = decode(bytes);
+        this.sharedStats.hits++;
+        return value;
+      } catch {
+        this.forget(storeKey);
+      }
+    }
+    this.sharedStats.misses++;
+    return undefined;
+  }
+
+  /** Writes to the shared store in the background. */
+  private toShared(storeKey: string, value: Buffer): void {
+    void this.attempt((s) => s.set(storeKey, value));
+  }
+
+  /** Deletes from the shared store in the background. */
+  private forget(storeKey: string): void {
+    void this.attempt((s) => s.delete(storeKey));
+  }
+
+  /** Runs a call on the shared store; FAILED without one, or when it fails (down, slow: counted). */
+  private async attempt<T>(call: (store: SharedStore) => Promise<T>): Promise<T | typeof FAILED> {
+    if (!this.shared) return FAILED;
+    try {
+      return await call(this.shared);
+    } catch {
+      this.sharedStats.errors++;
+      return FAILED;
+    }
+  }
 }
 
 function key(kind: Entry['kind'], repository: string, digest: string): string {
   return `${kind}|${repository}@${digest}`;
+}
+
+function hintKey(repository: string, tag: string): string {
+  return `${repository}:${tag}`;
+}
+
+/**
+ * A key in the shared store (the store adds its prefix): `m:` manifests and `c:` configs by
+ * `repository@digest`, `t:` tag hints by `repository:tag` (repository names hold neither `@` nor `:`).
+ */
+function sharedKey(kind: 'm' | 'c' | 't', repository: string, reference: string): string {
+  return `${kind}:${repository}${kind === 't' ? ':' : '@'}${reference}`;
+}
+
+/** A manifest as the shared store holds it: its media type, a newline, and the bytes as served. */
+function encodeManifest(manifest: Manifest): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${manifest.mediaType}\n`, 'latin1'),
+    Buffer.from(manifest.raw, 'utf8'),
+  ]);
+}
+
+/** A manifest from the shared store, verified against `digest` and parsed; throws when it is not that manifest. */
+function decodeManifest(value: Buffer, digest: string): Manifest {
+  const newline = value.indexOf(0x0a);
+  if (newline < 0) throw new Error('cached manifest: no media type');
+  const mediaType = value.subarray(0, newline).toString('latin1');
+  const bytes = value.subarray(newline + 1);
+  verifyDigest(manifestDigestInput(bytes, mediaType), digest, `cached manifest ${digest}`);
+  return parseManifest(bytes, mediaType, digest);
 }
 
 /** Approximate bytes held: the JSON text twice (raw and parsed) plus a little overhead. */

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { BlobInfo } from '../registry/blobs.js';
 import type { RegistryClient, RegistryPing } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
-import type { ImageConfig } from '../registry/image-config.js';
+import { type ImageConfig, parseImageConfig } from '../registry/image-config.js';
 import { type Descriptor, type Manifest, matchPlatform } from '../registry/manifest.js';
 import { isDigest } from '../registry/reference.js';
 import { type AccessCheck, TRUSTED } from './access.js';
@@ -53,8 +53,9 @@ function toError(error: unknown): Error {
 
 /**
  * Creates the loaders of one request. Digest-addressed manifests and configs come from the shared
- * cache when present. A tag costs one request either way: a GET (body and digest at once) when
- * its digest is not cached, a HEAD when the tag's last digest is cached and the HEAD confirms it.
+ * cache (either tier: in-process, else Redis) when present, behind the same access check. A tag
+ * costs one request either way: a GET (body and digest at once) when its digest is not cached, a
+ * HEAD when the tag's last digest is cached and the HEAD confirms it.
  */
 export function createLoaders(
   client: RegistryClient,
@@ -65,7 +66,7 @@ export function createLoaders(
   const digestKey = (k: DigestKey) => `${k.repository}@${k.digest}`;
 
   const byDigest = async (repository: string, digest: string): Promise<Manifest> => {
-    const cached = cache.manifest(repository, digest);
+    const cached = await cache.manifest(repository, digest);
     if (cached) {
       await access.ensure(repository, () => client.manifests.head(repository, digest));
       return cached;
@@ -77,9 +78,9 @@ export function createLoaders(
   };
 
   const byTag = async (repository: string, tag: string): Promise<Manifest> => {
-    const hint = cache.tagHint(repository, tag);
+    const hint = await cache.tagHint(repository, tag);
     let manifest: Manifest;
-    if (hint && cache.hasManifest(repository, hint)) {
+    if (hint && (await cache.hasManifest(repository, hint))) {
       const { digest } = await client.manifests.head(repository, tag);
       access.confirm(repository);
       manifest = await byDigest(repository, digest);
@@ -106,13 +107,16 @@ export function createLoaders(
     manifest: manifests,
     config: new DataLoader<DigestKey, ImageConfig, string>(
       each(async ({ repository, digest }) => {
-        const cached = cache.config(repository, digest);
+        const limit = client.connection.maxConfigBytes;
+        const cached = await cache.config(repository, digest, limit);
         if (cached) {
           await access.ensure(repository, () => client.blobs.head(repository, digest));
           return cached;
         }
-        const config = await client.blobs.config(repository, digest);
-        cache.addConfig(repository, digest, config);
+        // the bytes, not just the parsed config, go to the shared store
+        const bytes = await client.blobs.get(repository, digest, limit);
+        const config = parseImageConfig(bytes, limit);
+        cache.addConfig(repository, digest, config, bytes);
         access.confirm(repository);
         return config;
       }),

@@ -2,11 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/demo/registry-process.js';
 import { digestOf } from '../../src/registry/digest.js';
 import {
   CompleteUploadDocument,
@@ -19,15 +18,6 @@ import { executeMultipart, freshRepository } from '../support/multipart.js';
 
 const MiB = 1024 * 1024;
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A loopback port that was free a moment ago (listen on 0, close). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Peak resident set size of a process in bytes (`VmHWM` of /proc/<pid>/status). */
 async function peakRss(pid: number): Promise<number> {
