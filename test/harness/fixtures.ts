@@ -383,16 +383,17 @@ async function inspectIndex(
   };
 }
 
-/** Pushes an image to one tag, then (its blobs now present) to the other tags in parallel. */
+/**
+ * Pushes an image to each tag, one after another: registry 2.8 sometimes answers a manifest
+ * request with 500 while other tags of the same repository are being written.
+ */
 async function pushTags(
   registry: RegistryInfo,
   source: string,
   repository: string,
   tags: readonly string[],
 ) {
-  const [first, ...rest] = tags;
-  await copyToRegistry(registry, source, `${repository}:${first}`);
-  await settleAll(rest.map((tag) => copyToRegistry(registry, source, `${repository}:${tag}`)));
+  for (const tag of tags) await copyToRegistry(registry, source, `${repository}:${tag}`);
 }
 
 /** PUTs a manifest as ADMIN_USER; for content skopeo cannot copy byte for byte. */

@@ -58,9 +58,9 @@ async function skopeoCopy(source: string, target: string): Promise<void> {
 async function pushShared(repository: string, tags: string[]): Promise<string> {
   const [first = 'latest', ...rest] = tags;
   const { digest } = await pushImage(registry, repository, first);
-  await Promise.all(
-    rest.map((tag) => skopeoCopy(`${repository}:${first}`, `${repository}:${tag}`)),
-  );
+  // one after another: registry 2.8 sometimes answers a manifest read with 500 while other
+  // tags of the same repository are being written
+  for (const tag of rest) await skopeoCopy(`${repository}:${first}`, `${repository}:${tag}`);
   for (const tag of rest) expect(await skopeoDigest(registry, `${repository}:${tag}`)).toBe(digest);
   return digest;
 }
