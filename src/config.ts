@@ -68,7 +68,7 @@ const schema = z.object({
     .default(true)
     .describe('When true (the default), every mutation answers READ_ONLY.'),
   UPSTREAM_CONCURRENCY: positiveInt(1024)
-    .default(16)
+    .default(64)
     .describe('Most concurrent requests to the registry (the size of the undici pool).'),
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(600_000)
     .default(10_000)

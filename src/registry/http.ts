@@ -75,7 +75,7 @@ type Settings = Required<Omit<TransportOptions, 'onResponse'>> &
 
 /** Defaults of every TransportOptions setting. */
 export const TRANSPORT_DEFAULTS: Required<Omit<TransportOptions, 'onResponse'>> = {
-  connections: 16,
+  connections: 64,
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,

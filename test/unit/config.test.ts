@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       readOnly: true,
       credentials: undefined,
-      upstream: { connections: 16, retries: 2 },
+      upstream: { connections: 64, retries: 2 },
       maxChunkBytes: 16 * 1024 * 1024,
       maxPageSize: 1000,
     });
@@ -24,14 +24,14 @@ describe('loadConfig', () => {
       REGISTRY_PASSWORD: 's3cret',
       PUBLIC_REGISTRY_HOST: 'docker.example.com',
       READ_ONLY: 'false',
-      UPSTREAM_CONCURRENCY: '64',
+      UPSTREAM_CONCURRENCY: '128',
       PORT: '0',
     });
     expect(config).toMatchObject({
       credentials: { username: 'svc', password: 's3cret' },
       publicRegistryHost: 'docker.example.com',
       readOnly: false,
-      upstream: { connections: 64 },
+      upstream: { connections: 128 },
       port: 0,
     });
   });
