@@ -82,7 +82,9 @@ const schema = z.object({
     .min(0)
     .max(10)
     .default(2)
-    .describe('Retries of idempotent upstream requests after connection errors, 429 and 502-504.'),
+    .describe(
+      'Retries of idempotent upstream requests after connection errors, 429, 500 and 502-504.',
+    ),
   UPSTREAM_CIRCUIT_THRESHOLD: positiveInt(1000)
     .default(5)
     .describe(

@@ -19,7 +19,7 @@ export interface TransportOptions {
   headersTimeoutMs?: number;
   /** Milliseconds the body may stay silent. */
   bodyTimeoutMs?: number;
-  /** Retries of idempotent requests after connection errors, 429, 502, 503 and 504. */
+  /** Retries of idempotent requests after connection errors, 429, 500, 502, 503 and 504. */
   retries?: number;
   /** First backoff in milliseconds; doubled on every retry, with jitter. */
   retryBaseMs?: number;
@@ -65,7 +65,8 @@ export interface HttpResponse {
   url: URL;
 }
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// 500 too: registry 2.8 answers some reads with a passing 500 while a repository is being written
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 

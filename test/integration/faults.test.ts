@@ -24,6 +24,10 @@ describe('recoverable faults give correct data', () => {
     ['dropped connections', { kind: 'drop' } as const],
     ['a 503 storm', { kind: 'respond', status: 503 } as const],
     [
+      'a passing 500 (registry 2.8 under concurrent writes)',
+      { kind: 'respond', status: 500 } as const,
+    ],
+    [
       '429 with Retry-After',
       { kind: 'respond', status: 429, headers: { 'retry-after': '1' } } as const,
     ],

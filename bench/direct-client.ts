@@ -1,0 +1,63 @@
+import { Pool } from 'undici';
+import { MANIFEST_ACCEPT } from '../src/registry/media-types.js';
+
+/** What a direct fan-out read: tags, and how many of them had a creation time. */
+export interface DirectFanOut {
+  tags: number;
+  dated: number;
+}
+
+/**
+ * Reads what the fan-out query answers the way a hand-written client would, with `connections`
+ * connections to `origin` (a fresh pool, as a cold gateway has): the catalog, then per repository
+ * its tag list, each tag's manifest (full Accept list) as soon as the list arrives, and each
+ * distinct config as soon as a manifest names it. No verification, no parsing beyond JSON.
+ */
+export async function directFanOut(
+  origin: string,
+  connections: number,
+  prefix: string,
+): Promise<DirectFanOut> {
+  const pool = new Pool(origin, { connections });
+  const get = async <T>(path: string, accept = 'application/json'): Promise<T> => {
+    const { statusCode, body } = await pool.request({ method: 'GET', path, headers: { accept } });
+    if (statusCode !== 200) {
+      await body.dump();
+      throw new Error(`GET ${path} answered ${statusCode}`);
+    }
+    return (await body.json()) as T;
+  };
+  const configs = new Map<string, Promise<{ created?: string }>>();
+  const config = (repository: string, digest: string) => {
+    const key = `${repository}@${digest}`;
+    let pending = configs.get(key);
+    if (!pending) {
+      pending = get(`/v2/${repository}/blobs/${digest}`);
+      configs.set(key, pending);
+    }
+    return pending;
+  };
+  try {
+    const { repositories } = await get<{ repositories: string[] }>('/v2/_catalog?n=1000');
+    const created = await Promise.all(
+      repositories
+        .filter((name) => name.startsWith(prefix))
+        .map(async (repository) => {
+          const { tags } = await get<{ tags: string[] }>(`/v2/${repository}/tags/list`);
+          return Promise.all(
+            tags.map(async (tag) => {
+              const manifest = await get<{ config: { digest: string } }>(
+                `/v2/${repository}/manifests/${tag}`,
+                MANIFEST_ACCEPT,
+              );
+              return (await config(repository, manifest.config.digest)).created;
+            }),
+          );
+        }),
+    );
+    const all = created.flat();
+    return { tags: all.length, dated: all.filter((time) => time !== undefined).length };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,230 @@
+import { type Config, loadConfig } from '../src/config.js';
+import { type RunningServer, startServer } from '../src/server.js';
+import { type Bench, type Mode, progress } from './common.js';
+import { directFanOut } from './direct-client.js';
+import {
+  type FanOutData,
+  fanOutQuery,
+  firstPart,
+  NEWEST_QUERY,
+  type NewestData,
+  postGraphql,
+} from './graphql.js';
+import { type Measured, measureRounds, timed } from './measure.js';
+import { millis, type Row, row, times } from './report.js';
+import { BIG_REPOSITORY, FAN_OUT_PREFIX } from './seed.js';
+
+/** Connections a browser opens per host over HTTP/1.1. */
+const BROWSER_CONNECTIONS = 6;
+
+/** Scenarios 1–5 and 9 (and the figures of 8) in one mode. */
+export interface FanOut {
+  lower: Measured;
+  browser: Measured;
+  cold: Measured;
+  warm: Measured;
+  newestCold: Measured;
+  newestWarm: Measured;
+  firstPart: Measured;
+}
+
+/**
+ * The configuration of an in-process gateway for a registry URL: the environment's settings (log
+ * level `warn` unless LOG_LEVEL says otherwise: no line per request, like the hello world), any
+ * free loopback port.
+ */
+export function gatewayConfig(registryUrl: string): Config {
+  return loadConfig({
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    REGISTRY_URL: registryUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
+}
+
+/** The fan-out query's variables. */
+function fanOutVariables(bench: Bench) {
+  const { repos, tags } = bench.settings;
+  return { prefix: FAN_OUT_PREFIX, repositories: repos, tags };
+}
+
+/** The tags of a fan-out answer; throws unless there are as many as were seeded. */
+function fanOutTags(bench: Bench, data: FanOutData) {
+  const nodes = data.repositories.nodes.flatMap((repository) => repository.tags.nodes);
+  const expected = bench.settings.repos * bench.settings.tags;
+  if (nodes.length !== expected) throw new Error(`the fan-out answered ${nodes.length} tags`);
+  return nodes;
+}
+
+/** The fan-out query through a gateway; throws unless every tag came back with a creation time. */
+async function queryFanOut(bench: Bench, gateway: RunningServer): Promise<void> {
+  const url = `${gateway.url}/graphql`;
+  const data = await postGraphql<FanOutData>(url, fanOutQuery(false), fanOutVariables(bench));
+  if (!fanOutTags(bench, data).every((tag) => tag.manifest?.config?.created)) {
+    throw new Error('the fan-out answered tags without a creation time');
+  }
+}
+
+/** The fan-out with each tag's details deferred, through a gateway, until its first part. */
+async function queryFirstPart(bench: Bench, gateway: RunningServer): Promise<void> {
+  const url = `${gateway.url}/graphql`;
+  fanOutTags(bench, await firstPart<FanOutData>(url, fanOutQuery(true), fanOutVariables(bench)));
+}
+
+/** The CREATED_DESC query through a gateway; throws unless it names the seeded newest tags. */
+async function queryNewest(bench: Bench, gateway: RunningServer): Promise<void> {
+  const data = await postGraphql<NewestData>(`${gateway.url}/graphql`, NEWEST_QUERY, {
+    repository: BIG_REPOSITORY,
+  });
+  const names = data.repository.tags.nodes.map((tag) => tag.name).join(',');
+  if (names !== bench.seeded.newest.join(',')) throw new Error(`CREATED_DESC answered ${names}`);
+}
+
+/** The direct client; throws unless it read every tag with a creation time. */
+async function directly(bench: Bench, mode: Mode, connections: number): Promise<void> {
+  const { tags, dated } = await directFanOut(mode.url, connections, FAN_OUT_PREFIX);
+  const expected = bench.settings.repos * bench.settings.tags;
+  if (tags !== expected || dated !== expected) {
+    throw new Error(`the direct client read ${tags} tags, ${dated} dated`);
+  }
+}
+
+/**
+ * Scenarios 1–5 and 9 in one mode, in rounds. Each cold run gets a fresh gateway (empty cache, no
+ * connections yet); the warm run after it asks the same gateway again, which it then closes.
+ */
+export async function fanOutScenarios(bench: Bench, mode: Mode): Promise<FanOut> {
+  const config = gatewayConfig(mode.url);
+  let gateway: RunningServer | undefined;
+  type Query = (bench: Bench, gateway: RunningServer) => Promise<void>;
+  const cold = (query: Query) => async () => {
+    gateway = await startServer(config);
+    const started = gateway;
+    return timed(() => query(bench, started));
+  };
+  const warm = (query: Query) => async () => {
+    const started = gateway!;
+    try {
+      return await timed(() => query(bench, started));
+    } finally {
+      await started.close();
+    }
+  };
+  const figures = await measureRounds(bench.log, bench.settings.runs, {
+    lower: () => timed(() => directly(bench, mode, config.upstream.connections)),
+    browser: () => timed(() => directly(bench, mode, BROWSER_CONNECTIONS)),
+    cold: cold(queryFanOut),
+    warm: warm(queryFanOut),
+    newestCold: cold(queryNewest),
+    newestWarm: warm(queryNewest),
+    firstPart: async () => {
+      const fresh = await startServer(config);
+      try {
+        return await timed(() => queryFirstPart(bench, fresh));
+      } finally {
+        await fresh.close();
+      }
+    },
+  });
+  const medians = Object.entries(figures).map(
+    ([name, m]) => `${name} ${millis(m.median.ms)} (${m.median.requests})`,
+  );
+  progress(`${mode.name}: ${medians.join(', ')}`);
+  return figures;
+}
+
+/** GETs of manifests and blobs (digest-addressed content) among a run's registry requests. */
+function contentGets(upstream: Record<string, number>): number {
+  return Object.entries(upstream)
+    .filter(([kind]) => /^GET (manifest|blob) /.test(kind))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+/** `n`, or `low–high` when the timed runs saw different counts. */
+function requestRange(m: Measured): string {
+  const low = Math.min(...m.requests);
+  const high = Math.max(...m.requests);
+  return low === high ? String(low) : `${low}–${high}`;
+}
+
+/** The table rows of scenarios 1–5, 8 and 9 in one mode; targets only where the issue sets them. */
+export function fanOutRows(mode: Mode, f: FanOut): Row[] {
+  const ms = (m: Measured) => m.median.ms;
+  const timedRow = (scenario: string, m: Measured, ratio: string, target = '', met?: boolean) =>
+    row(mode, scenario, millis(ms(m)), requestRange(m), ratio, target, met);
+  const check = (scenario: string, ratio: string, target: string, met: boolean | undefined) =>
+    row(mode, scenario, '', '', ratio, target, met);
+  const onlyIf = (applies: boolean, target: string, met: boolean): [string, boolean?] =>
+    applies ? [target, met] : [''];
+  const cpuPerRequest = (m: Measured) => (1000 * m.median.cpuMs) / m.median.requests;
+  const busy = (m: Measured) => `busy ${Math.round((100 * m.median.cpuMs) / ms(m))}% of wall`;
+  const cold = ms(f.cold) / ms(f.lower);
+  const coldSpeedUp = ms(f.browser) / ms(f.cold);
+  const warm = ms(f.warm) / ms(f.cold);
+  const warmSpeedUp = ms(f.browser) / ms(f.warm);
+  const newest = ms(f.newestWarm) / ms(f.newestCold);
+  const warmGets = contentGets(f.warm.upstream);
+  const requests = (m: Measured) => m.median.requests;
+  const roundTrips = ms(f.firstPart) / mode.delayMs;
+  return [
+    timedRow('1 lower bound: direct undici, regql cap', f.lower, 'baseline'),
+    timedRow(
+      `2 browser-style: ${BROWSER_CONNECTIONS} connections`,
+      f.browser,
+      `${times(ms(f.browser) / ms(f.lower))} lower bound`,
+    ),
+    timedRow('3 regql cold fan-out', f.cold, `${times(cold)} lower bound`, '≤ 1.05×', cold <= 1.05),
+    check(
+      '3   upstream requests vs distinct objects',
+      `${requests(f.cold)} vs ${requests(f.lower)}`,
+      'equal',
+      requests(f.cold) === requests(f.lower),
+    ),
+    check(
+      '3   speed-up vs browser-style',
+      times(coldSpeedUp),
+      ...onlyIf(mode.delayMs > 0, '≥ 4×', coldSpeedUp >= 4),
+    ),
+    timedRow(
+      '4 regql warm fan-out',
+      f.warm,
+      `${times(warm)} cold`,
+      ...onlyIf(mode.delayMs === 0, '≤ 0.5×', warm <= 0.5),
+    ),
+    check(
+      '4   speed-up vs browser-style',
+      times(warmSpeedUp),
+      ...onlyIf(mode.delayMs > 0, '≥ 10×', warmSpeedUp >= 10),
+    ),
+    check('4   GETs of manifests/blobs when warm', String(warmGets), '0', warmGets === 0),
+    timedRow('5 CREATED_DESC first 20 of big repo, cold', f.newestCold, ''),
+    timedRow(
+      '5 CREATED_DESC first 20 of big repo, warm',
+      f.newestWarm,
+      `${times(newest)} cold`,
+      '≤ 0.2×',
+      newest <= 0.2,
+    ),
+    row(
+      mode,
+      '8 gateway CPU per upstream request, cold fan-out',
+      `${Math.round(cpuPerRequest(f.cold))} µs`,
+      '',
+      `${times(cpuPerRequest(f.cold) / cpuPerRequest(f.lower))} direct client's; ${busy(f.cold)}`,
+    ),
+    row(
+      mode,
+      '8 gateway CPU per upstream request, CREATED cold',
+      `${Math.round(cpuPerRequest(f.newestCold))} µs`,
+      '',
+      busy(f.newestCold),
+    ),
+    timedRow(
+      '9 @defer fan-out, cold: first part (every tag name)',
+      f.firstPart,
+      mode.delayMs > 0 ? `${roundTrips.toFixed(1)} round trips of ${mode.delayMs} ms` : '',
+      ...onlyIf(mode.delayMs > 0, '≤ 3 round trips', roundTrips <= 3),
+    ),
+  ];
+}

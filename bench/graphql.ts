@@ -1,0 +1,146 @@
+import { Agent, FormData, fetch, request } from 'undici';
+import { CSRF_HEADERS } from '../src/gateway.js';
+
+/** Keep-alive connections to the gateways and the hello-world server. */
+const agent = new Agent({ connections: 8 });
+
+/** What the fan-out asks of each tag besides its name. */
+const TAG_DETAILS = `digest
+  manifest {
+    digest
+    ... on ImageManifest {
+      totalSize
+      platform { os architecture }
+      config { created }
+      layers { digest size }
+    }
+  }`;
+
+/**
+ * Every repository with the prefix → every tag → digest, sizes, platform, creation time, layers;
+ * with `defer`, each tag's details come after all the names (incremental delivery).
+ */
+export function fanOutQuery(defer: boolean): string {
+  return `query FanOut($prefix: String!, $repositories: Int!, $tags: Int!) {
+  repositories(first: $repositories, namePrefix: $prefix) {
+    nodes {
+      name
+      tags(first: $tags) {
+        totalCount
+        nodes { name ${defer ? `... @defer { ${TAG_DETAILS} }` : TAG_DETAILS} }
+      }
+    }
+  }
+}`;
+}
+
+/** The 20 newest tags of a repository. */
+export const NEWEST_QUERY = `query Newest($repository: String!) {
+  repository(name: $repository) {
+    tags(orderBy: CREATED_DESC, first: 20) {
+      totalCount
+      nodes { name digest manifest { ... on ImageManifest { config { created } } } }
+    }
+  }
+}`;
+
+/** The fan-out answer, as far as the benchmark checks it (without `manifest` in a first part). */
+export interface FanOutData {
+  repositories: {
+    nodes: {
+      tags: { nodes: { name: string; manifest?: { config?: { created: string | null } } }[] };
+    }[];
+  };
+}
+
+/** The NEWEST_QUERY answer, as far as the benchmark checks it. */
+export interface NewestData {
+  repository: { tags: { totalCount: number; nodes: { name: string }[] } };
+}
+
+/** A GraphQL answer. */
+interface Answer<T> {
+  data?: T;
+  errors?: { message: string }[];
+}
+
+/** The data of an answer; throws on errors or no data. */
+function dataOf<T>(answer: Answer<T>, what: string): T {
+  if (answer.errors?.length || !answer.data) {
+    throw new Error(`${what}: ${answer.errors?.[0]?.message ?? 'no data'}`);
+  }
+  return answer.data;
+}
+
+/** POSTs a GraphQL operation as JSON to `url` and resolves its data; throws on errors. */
+export async function postGraphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const { statusCode, body } = await request(url, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await body.json()) as Answer<T>;
+  if (statusCode !== 200 && !answer.errors) throw new Error(`${url} answered ${statusCode}`);
+  return dataOf(answer, url);
+}
+
+/**
+ * POSTs an operation asking for incremental delivery (`multipart/mixed`) and resolves the data of
+ * the first part as soon as it has arrived, dropping the connection (and so the rest).
+ */
+export async function firstPart<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const { headers, body } = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+    body: JSON.stringify({ query, variables }),
+  });
+  if (!String(headers['content-type']).startsWith('multipart/mixed')) {
+    throw new Error(`${url} answered ${headers['content-type']}, not multipart/mixed`);
+  }
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk;
+    // a part is `\r\n---\r\n<headers>\r\n\r\n<JSON>`, ended by the next boundary
+    const start = text.indexOf('\r\n\r\n{');
+    const end = text.indexOf('\r\n---', start);
+    if (start >= 0 && end >= 0) {
+      body.destroy();
+      return dataOf(JSON.parse(text.slice(start + 4, end)) as Answer<T>, url);
+    }
+  }
+  throw new Error(`${url} ended before its first part`);
+}
+
+/**
+ * POSTs a GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec)
+ * with one file, the variable `file`, and resolves its data; throws on errors.
+ */
+export async function postGraphqlFile<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  file: string,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<T> {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables: { ...variables, [file]: null } }));
+  form.set('map', JSON.stringify({ 0: [`variables.${file}`] }));
+  form.set('0', new Blob([bytes]), 'chunk.bin');
+  const response = await fetch(url, {
+    dispatcher: agent,
+    method: 'POST',
+    // multipart is what a form on another site could send: the gateway wants a CSRF header
+    headers: { accept: 'application/json', [CSRF_HEADERS[0]!]: '1' },
+    body: form,
+  });
+  return dataOf((await response.json()) as Answer<T>, url);
+}

@@ -1,0 +1,66 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Milliseconds to let the registry write the log lines of requests it has just answered. */
+const SETTLE_MS = 50;
+
+/** A combined-log-format request line: `"GET /v2/... HTTP/1.1" 200`. */
+const REQUEST_LINE = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
+
+/** One request as the registry logged it. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** The registry's access log: what reached the registry, whoever sent it, counted at its side. */
+export class RegistryLog {
+  constructor(private readonly path: string) {}
+
+  /** The log's current end, to pass to `since`. */
+  async mark(): Promise<number> {
+    return (await stat(this.path)).size;
+  }
+
+  /** The requests logged after `mark` (after a short wait for lines still being written). */
+  async since(mark: number): Promise<LoggedRequest[]> {
+    await sleep(SETTLE_MS);
+    const lines = (await text(createReadStream(this.path, { start: mark }))).split('\n');
+    return lines.flatMap((line) => {
+      const match = REQUEST_LINE.exec(line);
+      return match ? [{ method: match[1]!, path: match[2]!, status: Number(match[3]) }] : [];
+    });
+  }
+}
+
+/** The kind of a registry request: `GET manifest by tag`, `HEAD blob`, `GET tags/list`, ... */
+function kindOf({ method, path }: LoggedRequest): string {
+  const route = path.split('?', 1)[0]!;
+  if (route === '/v2/_catalog') return `${method} catalog`;
+  if (route.endsWith('/tags/list')) return `${method} tags/list`;
+  const object = /\/(manifests|blobs)\/([^/]+)$/.exec(route);
+  if (object) {
+    const what = object[1] === 'manifests' ? 'manifest' : 'blob';
+    return `${method} ${what} ${object[2]!.includes(':') ? 'by digest' : 'by tag'}`;
+  }
+  if (route.includes('/blobs/uploads/')) return `${method} upload`;
+  return `${method} ${route}`;
+}
+
+/** Requests by kind, plus `repeated`: requests whose method and path came earlier in the list. */
+export function breakdown(requests: readonly LoggedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const seen = new Set<string>();
+  let repeated = 0;
+  for (const request of requests) {
+    const kind = kindOf(request);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    const key = `${request.method} ${request.path}`;
+    if (seen.has(key)) repeated++;
+    seen.add(key);
+  }
+  return { ...counts, repeated };
+}

@@ -1,0 +1,105 @@
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startLocalRegistry } from '../src/demo/registry-process.js';
+import { type Bench, elapsedSeconds, type Mode, progress } from './common.js';
+import { forkDelayProxy } from './delay-proxy.js';
+import { fanOutRows, fanOutScenarios } from './fan-out.js';
+import { forkLoadGenerator, startHelloWorld } from './load.js';
+import { RegistryLog } from './registry-log.js';
+import { formatTable, type Row, writeResults } from './report.js';
+import { seedRegistry } from './seed.js';
+import { readSettings } from './settings.js';
+import {
+  cachedQueryThroughput,
+  HELLO,
+  helloTarget,
+  type Rate,
+  throughputRows,
+} from './throughput.js';
+import { MiB, uploadData, uploadRows, uploads } from './upload.js';
+
+/** The rows of every mode, each scenario's rows together, in the order of the issue's numbers. */
+function sideBySide(rowsByMode: Row[][]): Row[] {
+  const all = rowsByMode.flat();
+  const scenarios = [...new Set(all.map((row) => row.scenario))];
+  const number = (scenario: string) => Number.parseInt(scenario, 10);
+  scenarios.sort((a, b) => number(a) - number(b));
+  return scenarios.flatMap((scenario) => all.filter((row) => row.scenario === scenario));
+}
+
+/**
+ * Starts a registry with its access log on (it counts every request at the registry's side),
+ * seeds it, runs every scenario on loopback and through the delay proxy, prints the table and
+ * writes the figures to bench/results/.
+ */
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg()[0]!;
+  const registry = await startLocalRegistry('bench-registry-', async () => ({
+    config: { log: { level: 'warn', accesslog: { disabled: false } } },
+  }));
+  const stops: (() => Promise<void>)[] = [registry.stop];
+  try {
+    const log = new RegistryLog(join(registry.dir, 'registry.log'));
+    const { repos, tags, bigTags, delayMs } = settings;
+    progress(`registry at ${registry.url}; seeding ${repos} × ${tags} + ${bigTags} tags`);
+    const seeded = await seedRegistry(registry.url, settings);
+    progress(
+      `seeded ${seeded.images} tags, ${seeded.blobs} blobs in ${seeded.seconds.toFixed(1)} s`,
+    );
+    const bench: Bench = { settings, seeded, log };
+    const proxy = await forkDelayProxy(registry.url, delayMs);
+    stops.unshift(proxy.child.stop);
+    const load = await forkLoadGenerator();
+    stops.unshift(load.stop);
+    const hello = await startHelloWorld();
+    stops.unshift(hello.close);
+    const data = uploadData(settings.uploadMiB * MiB);
+    const modes: Mode[] = [
+      { name: 'loopback', url: registry.url, delayMs: 0 },
+      { name: `+${delayMs} ms`, url: proxy.url, delayMs },
+    ];
+    const rowsByMode: Row[][] = [];
+    const figures: Record<string, unknown> = {};
+    let helloRate: Rate | undefined;
+    for (const mode of modes) {
+      const fanOut = await fanOutScenarios(bench, mode);
+      const baselines = helloRate ? [] : [helloTarget(hello.url)];
+      const rates = await cachedQueryThroughput(bench, mode, load, baselines);
+      helloRate ??= rates[HELLO]!;
+      const upload = await uploads(bench, mode, data);
+      rowsByMode.push([
+        ...fanOutRows(mode, fanOut),
+        ...throughputRows(mode, rates, helloRate),
+        ...uploadRows(mode, upload, data),
+      ]);
+      figures[mode.name] = { fanOut, throughput: rates, upload };
+    }
+    const rows = sideBySide(rowsByMode);
+    const load1 = [loadBefore, loadavg()[0]!].map((load) => load.toFixed(1));
+    console.log(`\n${formatTable(rows)}\n`);
+    progress(
+      `load average (1 min) ${load1.join(' at the start, ')} at the end, on ${cpus().length} CPUs`,
+    );
+    const path = await writeResults({
+      startedAt,
+      totalSeconds: elapsedSeconds(),
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        loadAverage: { start: loadBefore, end: loadavg()[0] },
+      },
+      settings,
+      seeding: { images: seeded.images, blobs: seeded.blobs, seconds: seeded.seconds },
+      rows,
+      figures,
+    });
+    progress(`wrote ${path}`);
+  } finally {
+    for (const stop of stops) await stop();
+  }
+}
+
+await main();
