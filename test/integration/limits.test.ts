@@ -1,40 +1,21 @@
 import { parse } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fanOutQuery } from '../../bench/graphql.js';
 import { gatewayAt, gatewayFor } from '../support/gateway.js';
 
-/** The portal fan-out: repositories × tags with digest, size, platform, created time and layers. */
+/** The portal fan-out of the benchmark: repositories × tags with digest, size, platform, created time, layers. */
 function fanOut(repositories: number, tags: number) {
-  return parse(`{
-    repositories(first: ${repositories}) {
-      nodes {
-        name
-        tags(first: ${tags}) {
-          nodes {
-            name
-            digest
-            manifest {
-              digest
-              ... on ImageManifest {
-                totalSize
-                platform { os architecture }
-                config { created }
-                layers { digest size }
-              }
-            }
-          }
-        }
-      }
-    }
-  }`);
+  return gw.execute(parse(fanOutQuery(false)), { prefix: '', repositories, tags } as never);
 }
 
+// nothing listens on port 1: an operation that passes the limits fails upstream instead
+const gw = gatewayAt('http://127.0.0.1:1', { UPSTREAM_RETRIES: '0' });
+
 describe('query limits (defaults)', () => {
-  // nothing listens on port 1: an operation that passes the limits fails upstream instead
-  const gw = gatewayAt('http://127.0.0.1:1', { UPSTREAM_RETRIES: '0' });
   afterAll(() => gw.close());
 
   it('lets the 50 × 20 fan-out through', async () => {
-    const result = await gw.execute(fanOut(50, 20));
+    const result = await fanOut(50, 20);
     expect(result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
   });
 
@@ -44,7 +25,7 @@ describe('query limits (defaults)', () => {
     [1000, 100],
   ])('refuses a %i × %i fan-out with QUERY_TOO_COMPLEX before any upstream call', async (r, t) => {
     const mark = gw.log.length;
-    const result = await gw.execute(fanOut(r, t));
+    const result = await fanOut(r, t);
     expect(result.data).toBeUndefined();
     expect(result.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(result.errors?.[0]?.message).toMatch(/cost is \d+; the limit is 100000/);
