@@ -288,21 +288,30 @@ export async function skopeoDigest(registry: RegistryInfo, reference: string): P
   return sha256(await skopeoRaw(registry, reference));
 }
 
+/** `skopeo copy` from the registry to a local destination (`dir:…`, `oci:…`), with extra flags. */
+async function skopeoCopyOut(
+  registry: RegistryInfo,
+  reference: string,
+  destination: string,
+  flags: readonly string[] = [],
+): Promise<void> {
+  await skopeo([
+    'copy',
+    '--quiet',
+    ...flags,
+    ...registryFlags(registry, 'src-'),
+    `docker://${registry.host}/${reference}`,
+    destination,
+  ]);
+}
+
 /** Copies `reference` (every image of an index) with skopeo into a `dir:` folder; returns the top manifest's digest. */
 export async function skopeoCopyToDir(
   registry: RegistryInfo,
   reference: string,
   dir: string,
 ): Promise<string> {
-  await skopeo([
-    'copy',
-    '--quiet',
-    '--all',
-    '--preserve-digests',
-    ...registryFlags(registry, 'src-'),
-    `docker://${registry.host}/${reference}`,
-    `dir:${dir}`,
-  ]);
+  await skopeoCopyOut(registry, reference, `dir:${dir}`, ['--all', '--preserve-digests']);
   return sha256(await readFile(join(dir, 'manifest.json')));
 }
 
@@ -326,13 +335,7 @@ export async function skopeoCopyToOci(
   reference: string,
   dir: string,
 ): Promise<string> {
-  await skopeo([
-    'copy',
-    '--quiet',
-    ...registryFlags(registry, 'src-'),
-    `docker://${registry.host}/${reference}`,
-    `oci:${dir}:copy`,
-  ]);
+  await skopeoCopyOut(registry, reference, `oci:${dir}:copy`);
   const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as {
     manifests: { digest: string }[];
   };

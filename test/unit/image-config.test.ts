@@ -1,24 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { digestOf } from '../../src/registry/digest.js';
 import {
   type ImageConfig,
   layerHistory,
   MAX_CONFIG_BYTES,
   parseImageConfig,
 } from '../../src/registry/image-config.js';
-
-const fixture = (name: string) =>
-  new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-const encode = (text: string) => new TextEncoder().encode(text);
-const json = (value: unknown) => encode(JSON.stringify(value));
-const sha = (label: string) => digestOf(encode(label));
-const upstream = (message: RegExp) =>
-  expect.objectContaining({
-    name: 'RegistryError',
-    code: 'UPSTREAM_ERROR',
-    message: expect.stringMatching(message),
-  });
+import { encode, fixture, json, sha, upstream } from './helpers.js';
 
 describe('parseImageConfig', () => {
   it('parses a Docker config with empty_layer history and null Labels and Volumes', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/registry/digest.js';
 import {
@@ -24,18 +23,7 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
 } from '../../src/registry/media-types.js';
-
-const fixture = (name: string) =>
-  new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-const encode = (text: string) => new TextEncoder().encode(text);
-const json = (value: unknown) => encode(JSON.stringify(value));
-const sha = (label: string) => digestOf(encode(label));
-const upstream = (message: RegExp) =>
-  expect.objectContaining({
-    name: 'RegistryError',
-    code: 'UPSTREAM_ERROR',
-    message: expect.stringMatching(message),
-  });
+import { encode, fixture, json, sha, upstream } from './helpers.js';
 
 /** Parses `bytes` with its own sha256 as the digest. */
 function parse(bytes: Uint8Array, contentType?: string | null): Manifest {
