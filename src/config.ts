@@ -212,9 +212,16 @@ export interface Config {
   shutdownGraceMs: number;
 }
 
-/** A configuration problem, with one line per invalid setting. */
+/** Invalid configuration: the message lists each problem on a line of its own. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+
+  constructor(
+    /** One line per problem, e.g. `PORT must be a number`. */
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
 }
 
 /** The names of the settings regql reads. */
@@ -247,18 +254,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         issue.code === 'invalid_type' && present[key] === undefined ? 'is required' : issue.message;
       return `${key} ${message}`;
     });
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(lines);
   }
   const e = parsed.data;
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
-    throw new ConfigError(
-      'invalid configuration:\n  PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE',
-    );
+    throw new ConfigError(['PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE']);
   }
   if ((e.REGISTRY_USERNAME === undefined) !== (e.REGISTRY_PASSWORD === undefined)) {
-    throw new ConfigError(
-      'invalid configuration:\n  REGISTRY_USERNAME and REGISTRY_PASSWORD go together',
-    );
+    throw new ConfigError(['REGISTRY_USERNAME and REGISTRY_PASSWORD go together']);
   }
   return {
     registryUrl: e.REGISTRY_URL,

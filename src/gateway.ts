@@ -117,13 +117,13 @@ function loadPersistedOperations(file: string): Map<string, string> {
   try {
     entries = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
   } catch (error) {
-    throw new ConfigError(`PERSISTED_OPERATIONS_FILE ${file}: ${(error as Error).message}`);
+    throw new ConfigError([`PERSISTED_OPERATIONS_FILE ${file}: ${(error as Error).message}`]);
   }
   for (const [hash, query] of entries) {
     if (typeof query !== 'string' || createHash('sha256').update(query).digest('hex') !== hash) {
-      throw new ConfigError(
+      throw new ConfigError([
         `PERSISTED_OPERATIONS_FILE ${file}: ${hash} is not the sha256 of its query`,
-      );
+      ]);
     }
   }
   return new Map(entries as [string, string][]);

@@ -30,12 +30,10 @@ function fileSettings(file: string): Record<string, string> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(
-      `invalid configuration:\n  --config ${file}: ${(error as Error).message}`,
-    );
+    throw new ConfigError([`--config ${file}: ${(error as Error).message}`]);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`invalid configuration:\n  --config ${file}: must be a JSON object`);
+    throw new ConfigError([`--config ${file}: must be a JSON object`]);
   }
   return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
 }
