@@ -62,34 +62,33 @@ export class Metrics {
 
   constructor(cache: DigestCache, uploads: UploadTracker) {
     const registers = [this.registry];
-    new Counter({
-      name: 'regql_cache_hits_total',
-      help: 'Digest-addressed objects served from the cache',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(cache.stats.hits);
-      },
-    });
-    new Counter({
-      name: 'regql_cache_misses_total',
-      help: 'Digest-addressed objects not in the cache',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(cache.stats.misses);
-      },
-    });
-    for (const kind of ['hits', 'misses', 'errors'] as const) {
+    /** A counter that reads a running total kept elsewhere each time it is scraped. */
+    const total = (name: string, help: string, read: () => number) =>
       new Counter({
-        name: `regql_cache_shared_${kind}_total`,
-        help: `Lookups in the Redis tier shared by replicas: ${kind} (zero without REDIS_URL)`,
+        name,
+        help,
         registers,
         collect() {
           this.reset();
-          this.inc(cache.sharedStats[kind]);
+          this.inc(read());
         },
       });
+    total(
+      'regql_cache_hits_total',
+      'Digest-addressed objects served from the cache',
+      () => cache.stats.hits,
+    );
+    total(
+      'regql_cache_misses_total',
+      'Digest-addressed objects not in the cache',
+      () => cache.stats.misses,
+    );
+    for (const kind of ['hits', 'misses', 'errors'] as const) {
+      total(
+        `regql_cache_shared_${kind}_total`,
+        `Lookups in the Redis tier shared by replicas: ${kind} (zero without REDIS_URL)`,
+        () => cache.sharedStats[kind],
+      );
     }
     new Gauge({
       name: 'regql_uploads_in_flight',
