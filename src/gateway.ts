@@ -14,7 +14,7 @@ import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { RedisStore } from './loaders/redis.js';
 import { UploadTracker } from './loaders/uploads.js';
-import { createLogger, Metrics, useOperations } from './observability.js';
+import { createLogger, json, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
 import { RegistryError } from './registry/errors.js';
 import type { UpstreamEvent } from './registry/http.js';
@@ -134,11 +134,7 @@ const POST_TYPES = ['application/json', 'application/graphql', 'multipart/form-d
 
 /** An error answer before any GraphQL processing. */
 function refuse(status: number, message: string): Response {
-  const errors = [{ message, extensions: { code: 'BAD_USER_INPUT' } }];
-  return new Response(JSON.stringify({ errors }), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
+  return json(status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
 }
 
 /**

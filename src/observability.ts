@@ -134,6 +134,14 @@ export interface OperationsDeps {
   draining(): boolean;
 }
 
+/** A JSON answer made before (or instead of) any GraphQL processing. */
+export function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
 /** The request id of each request, set when it arrives. */
 const requestIds = new WeakMap<Request, string>();
 
@@ -153,8 +161,6 @@ export function requestIdFor(request: Request): string {
  * per operation with its name, duration, upstream call count and error codes.
  */
 export function useOperations(deps: OperationsDeps): Plugin {
-  const json = (status: number, body: unknown) =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   return {
     async onRequest({ request, url, endResponse }) {
       requestIdFor(request);
