@@ -5,12 +5,14 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const positiveInt = (max: number) =>
+const wholeNumber = (min: number, max: number) =>
   z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
-    .min(1, 'must be at least 1')
+    .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
+
+const positiveInt = (max: number) => wholeNumber(1, max);
 
 const registryUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -30,14 +32,15 @@ const schema = z.object({
     .describe(
       "`service`: every caller uses the configured account; `passthrough`: each caller's own Authorization header.",
     ),
-  ACCESS_CHECK_TTL_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(3_600_000)
+  ACCESS_CHECK_TTL_MS: wholeNumber(0, 3_600_000)
     .default(30_000)
     .describe(
       "Milliseconds a caller's confirmed read access to a repository is trusted (passthrough mode).",
+    ),
+  TAG_TTL_MS: wholeNumber(0, 3_600_000)
+    .default(0)
+    .describe(
+      "Milliseconds a tag's digest, once the registry gave it, is reused without asking again (0: every query asks). Within it a moved tag may show its previous image.",
     ),
   REGISTRY_USERNAME: z
     .string()
@@ -180,6 +183,8 @@ export interface Config {
   registryUrl: string;
   authMode: 'service' | 'passthrough';
   accessCheckTtlMs: number;
+  /** How long a tag's digest from the registry is reused (0: never). */
+  tagTtlMs: number;
   credentials: { username: string; password: string } | undefined;
   publicRegistryHost: string;
   port: number;
@@ -267,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryUrl: e.REGISTRY_URL,
     authMode: e.AUTH_MODE,
     accessCheckTtlMs: e.ACCESS_CHECK_TTL_MS,
+    tagTtlMs: e.TAG_TTL_MS,
     credentials:
       e.REGISTRY_USERNAME && e.REGISTRY_PASSWORD
         ? { username: e.REGISTRY_USERNAME, password: e.REGISTRY_PASSWORD }

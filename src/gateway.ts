@@ -174,7 +174,11 @@ export interface GatewayHooks {
 /** Builds the gateway for a configuration (nothing listens yet; see server.ts). */
 export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway {
   const logger = hooks.logger ?? createLogger(config.logLevel);
-  const cache = new DigestCache(config.cacheMaxBytes, config.redis && new RedisStore(config.redis));
+  const cache = new DigestCache(
+    config.cacheMaxBytes,
+    config.redis && new RedisStore(config.redis),
+    config.tagTtlMs,
+  );
   const uploads = new UploadTracker();
   const metrics = new Metrics(cache, uploads);
   const connection = new RegistryConnection(config.registryUrl, {

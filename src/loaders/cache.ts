@@ -43,16 +43,23 @@ export class DigestCache {
   readonly sharedStats: SharedCacheStats = { hits: 0, misses: 0, errors: 0 };
   private readonly entries: LRUCache<string, Entry>;
   private readonly hints = new LRUCache<string, string>({ max: MAX_HINTS });
+  /** Tag→digest answers the registry gave within the tag TTL (absent when the TTL is 0). */
+  private readonly fresh?: LRUCache<string, string>;
 
-  /** `shared`: the second tier shared by replicas, if any. */
+  /**
+   * `shared`: the second tier shared by replicas, if any; `tagTtlMs`: how long a tag's digest,
+   * once the registry confirmed it, is reused without asking again (0: never).
+   */
   constructor(
     maxBytes: number,
     private readonly shared?: SharedStore,
+    tagTtlMs = 0,
   ) {
     this.entries = new LRUCache<string, Entry>({
       maxSize: maxBytes,
       sizeCalculation: (entry) => entrySize(entry),
     });
+    if (tagTtlMs > 0) this.fresh = new LRUCache<string, string>({ max: MAX_HINTS, ttl: tagTtlMs });
   }
 
   /** A cached manifest (from the LRU, else verified from the shared store), counted. */
@@ -120,11 +127,27 @@ export class DigestCache {
     return digest;
   }
 
-  /** Remembers the digest a tag points at now (telling the shared store when that changed). */
+  /**
+   * Remembers the digest the registry just said a tag points at (telling the shared store when
+   * that changed); with a tag TTL, it is also fresh from now on.
+   */
   setTagHint(repository: string, tag: string, digest: string): void {
-    if (this.hints.get(hintKey(repository, tag)) === digest) return;
-    this.hints.set(hintKey(repository, tag), digest);
+    const key = hintKey(repository, tag);
+    this.fresh?.set(key, digest);
+    if (this.hints.get(key) === digest) return;
+    this.hints.set(key, digest);
     this.toShared(sharedKey('t', repository, tag), Buffer.from(digest, 'latin1'));
+  }
+
+  /** The digest the registry gave for a tag within the tag TTL (in this process), if any. */
+  freshTag(repository: string, tag: string): string | undefined {
+    return this.fresh?.get(hintKey(repository, tag));
+  }
+
+  /** Forgets what a tag pointed at (after this gateway deleted it). */
+  forgetTag(repository: string, tag: string): void {
+    this.fresh?.delete(hintKey(repository, tag));
+    this.hints.delete(hintKey(repository, tag));
   }
 
   /** Closes the shared store's connection. */

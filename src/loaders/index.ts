@@ -55,7 +55,8 @@ function toError(error: unknown): Error {
  * Creates the loaders of one request. Digest-addressed manifests and configs come from the shared
  * cache (either tier: in-process, else Redis) when present, behind the same access check. A tag
  * costs one request either way: a GET (body and digest at once) when its digest is not cached, a
- * HEAD when the tag's last digest is cached and the HEAD confirms it.
+ * HEAD when the tag's last digest is cached and the HEAD confirms it; none while the registry's
+ * last answer for it is younger than the tag TTL (TAG_TTL_MS, off by default).
  */
 export function createLoaders(
   client: RegistryClient,
@@ -78,6 +79,19 @@ export function createLoaders(
   };
 
   const byTag = async (repository: string, tag: string): Promise<Manifest> => {
+    const fresh = cache.freshTag(repository, tag);
+    if (fresh) {
+      // the registry named this digest within the tag TTL: no request for the tag itself
+      try {
+        const manifest = await byDigest(repository, fresh);
+        manifests.prime({ repository, reference: fresh }, manifest);
+        return manifest;
+      } catch (error) {
+        // deleted since: ask the registry what the tag names now
+        if (!isRegistryError(error, 'NOT_FOUND')) throw error;
+        cache.forgetTag(repository, tag);
+      }
+    }
     const hint = await cache.tagHint(repository, tag);
     let manifest: Manifest;
     if (hint && (await cache.hasManifest(repository, hint))) {

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       upstream: { connections: 64, retries: 2 },
       maxChunkBytes: 16 * 1024 * 1024,
       maxPageSize: 1000,
+      tagTtlMs: 0,
     });
   });
 
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
       READ_ONLY: 'false',
       UPSTREAM_CONCURRENCY: '128',
       PORT: '0',
+      TAG_TTL_MS: '5000',
     });
     expect(config).toMatchObject({
       credentials: { username: 'svc', password: 's3cret' },
@@ -33,6 +35,7 @@ describe('loadConfig', () => {
       readOnly: false,
       upstream: { connections: 128 },
       port: 0,
+      tagTtlMs: 5000,
     });
   });
 
@@ -63,6 +66,7 @@ describe('loadConfig', () => {
     [{ REGISTRY_URL: 'http://u:p@r.example' }, 'REGISTRY_URL must not contain credentials'],
     [{ REGISTRY_URL: 'http://r.example/v2/' }, 'REGISTRY_URL must have no path'],
     [{ REGISTRY_URL: 'http://r.example', REGISTRY_USERNAME: 'a' }, 'go together'],
+    [{ REGISTRY_URL: 'http://r.example', TAG_TTL_MS: '-1' }, 'TAG_TTL_MS must be at least 0'],
   ])('refuses %j', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(expected);
   });

@@ -11,7 +11,12 @@ import {
   parseManifest,
 } from '../../registry/manifest.js';
 import { isManifestMediaType, OCI_INDEX } from '../../registry/media-types.js';
-import { validateReference, validateRepository, validateTag } from '../../registry/reference.js';
+import {
+  isDigest,
+  validateReference,
+  validateRepository,
+  validateTag,
+} from '../../registry/reference.js';
 import type { UploadSession } from '../../registry/uploads.js';
 import { badUserInput, builder } from '../builder.js';
 import {
@@ -64,18 +69,28 @@ async function deleteManifest(context: Context, repository: string, digest: stri
   const tags = await tagsPointingAt(context, repository, digest);
   await context.client.manifests.delete(repository, digest);
   context.cache.deleteManifest(repository, digest);
+  for (const tag of tags) context.cache.forgetTag(repository, tag.name);
   return { digest, deletedTags: tags.map((t) => t.name).sort() };
 }
 
 /** Registries known (in this process) to refuse DELETE by tag, like registry 2.8. */
 const tagDeleteRefused = new WeakSet<object>();
 
+/** Deletes one tag (see removeTag); the gateway forgets what the tag named, whatever happened. */
+async function deleteTag(context: Context, repository: string, tag: string) {
+  try {
+    return await removeTag(context, repository, tag);
+  } finally {
+    context.cache.forgetTag(repository, tag);
+  }
+}
+
 /**
  * Removes exactly one tag. The V2 API deletes by digest, which takes every tag sharing it; so:
  * DELETE by tag where the registry supports it (OCI 1.1); else, when no other tag shares the
  * digest, delete by digest; else point the tag at a unique empty index and delete that index.
  */
-async function deleteTag(context: Context, repository: string, tag: string) {
+async function removeTag(context: Context, repository: string, tag: string) {
   validateRepository(repository);
   validateTag(tag);
   const { client, loaders } = context;
@@ -174,6 +189,7 @@ async function putManifest(
   const bytes = Buffer.from(manifest.raw, 'utf8');
   await context.client.manifests.put(repository, reference, bytes, manifest.mediaType);
   context.cache.addManifest(repository, manifest);
+  if (!isDigest(reference)) context.cache.setTagHint(repository, reference, manifest.digest);
   return manifestShape(repository, manifest);
 }
 
