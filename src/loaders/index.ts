@@ -33,6 +33,8 @@ export interface Loaders {
   config: DataLoader<DigestKey, ImageConfig, string>;
   /** Every tag of a repository, sorted. */
   tags: DataLoader<string, string[]>;
+  /** Whether a repository exists: one tag-list page of one name (cheaper than `tags`). */
+  exists: DataLoader<string, boolean>;
   /** Blob HEADs. */
   blob: DataLoader<DigestKey, BlobInfo, string>;
   /** Referrers of a manifest. */
@@ -137,6 +139,9 @@ export function createLoaders(
       { cacheKeyFn: digestKey },
     ),
     tags: new DataLoader<string, string[]>(each((repository) => client.tags.all(repository))),
+    exists: new DataLoader<string, boolean>(
+      each(async (repository) => (await orNull(client.tags.page(repository, { n: 1 }))) !== null),
+    ),
     blob: new DataLoader<DigestKey, BlobInfo, string>(
       each(({ repository, digest }) => client.blobs.head(repository, digest)),
       { cacheKeyFn: digestKey },

@@ -1,9 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RepositoryFanOutDocument } from '../generated/graphql.js';
+import {
+  RepositoryFanOutDocument,
+  RepositoryManifestDocument,
+  TagDetailsDocument,
+} from '../generated/graphql.js';
 import { seeded } from '../support/clients.js';
-import { gatewayFor } from '../support/gateway.js';
+import { gatewayAt, gatewayFor } from '../support/gateway.js';
+import { startProxy } from '../support/proxy.js';
 
-const { fixtures } = seeded('open');
+const { fixtures, registry } = seeded('open');
 
 /** `METHOD path-kind` of each upstream call, for readable expectations. */
 function calls(events: { method: string; path: string }[]): string[] {
@@ -67,5 +72,39 @@ describe('loading: every distinct upstream object once per query', () => {
       ['GET tags', 'GET manifests', 'GET blobs'].sort(),
     );
     await fresh.close();
+  });
+});
+
+describe('repository existence: the cheapest tag-list request that answers it', () => {
+  it('asks one name of the tag list unless a tag list is read below, then only the list', async () => {
+    const proxy = await startProxy(registry.url);
+    const gw = gatewayAt(proxy.url);
+    try {
+      const f = fixtures.shared;
+      const tagLists = () =>
+        proxy.seen.filter((r) => r.path.includes('/tags/list')).map((r) => r.path);
+      const probe = await gw.execute(RepositoryManifestDocument, {
+        name: f.repository,
+        reference: f.digest,
+      });
+      expect(probe.data?.repository?.manifest?.digest).toBe(f.digest);
+      expect(tagLists()).toEqual([`/v2/${f.repository}/tags/list?n=1`]);
+      const missing = await gw.execute(RepositoryManifestDocument, {
+        name: 'no/such/repository',
+        reference: f.digest,
+      });
+      expect(missing).toEqual({ data: { repository: null } });
+      proxy.seen.length = 0;
+      // Manifest.tags reads the whole list: it alone answers the existence too
+      const details = await gw.execute(TagDetailsDocument, {
+        repository: f.repository,
+        tag: f.tags[0]!,
+      });
+      expect(details.data?.repository?.tag?.manifest.tags?.length).toBe(f.tags.length);
+      expect(tagLists()).toEqual([`/v2/${f.repository}/tags/list?n=1000`]);
+    } finally {
+      await gw.close();
+      await proxy.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { type GraphQLResolveInfo, Kind, type SelectionNode } from 'graphql';
 import type { Context } from '../../context.js';
 import { orNull } from '../../loaders/index.js';
 import { validateRepository } from '../../registry/reference.js';
@@ -86,14 +87,39 @@ async function findBlob(
   return info && { repository, info };
 }
 
-/** The repository, or null when the registry does not know it. */
+/**
+ * The repository, or null when the registry does not know it. When the query also reads a tag list
+ * below it (`info` says: Repository.tags, Manifest.tags), the whole list answers; otherwise a
+ * one-name page of it does.
+ */
 export async function findRepository(
   context: Context,
   name: string,
+  info?: GraphQLResolveInfo,
 ): Promise<RepositoryShape | null> {
   validateRepository(name);
-  const tags = await orNull(context.loaders.tags.load(name));
-  return tags ? { name } : null;
+  const exists =
+    info && selects(info, 'tags')
+      ? (await orNull(context.loaders.tags.load(name))) !== null
+      : await context.loaders.exists.load(name);
+  return exists ? { name } : null;
+}
+
+/** True when the field's selection includes `field` at any depth (through fragments too). */
+function selects(info: GraphQLResolveInfo, field: string): boolean {
+  const seen = new Set<string>();
+  const search = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) {
+        return selection.name.value === field || search(selection.selectionSet?.selections ?? []);
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) return search(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      if (!fragment || seen.has(fragment.name.value)) return false;
+      seen.add(fragment.name.value);
+      return search(fragment.selectionSet.selections);
+    });
+  return info.fieldNodes.some((node) => search(node.selectionSet?.selections ?? []));
 }
 
 /**
@@ -201,6 +227,6 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'null when the repository does not exist',
     args: { name: t.arg.string({ required: true }) },
-    resolve: (_root, { name }, context) => findRepository(context, name),
+    resolve: (_root, { name }, context, info) => findRepository(context, name, info),
   }),
 }));
