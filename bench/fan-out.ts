@@ -1,16 +1,17 @@
 import { type Config, loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/server.js';
+import type { Child } from './child.js';
 import { type Bench, type Mode, progress } from './common.js';
 import { directFanOut } from './direct-client.js';
+import { type FirstPartResult, type FirstPartSpec, forkFirstPartClient } from './first-part.js';
 import {
   type FanOutData,
   fanOutQuery,
-  firstPart,
   NEWEST_QUERY,
   type NewestData,
   postGraphql,
 } from './graphql.js';
-import { type Measured, measureRounds, timed } from './measure.js';
+import { type Measured, measureRounds, type Timing, timed } from './measure.js';
 import { millis, type Row, row, times } from './report.js';
 import { BIG_REPOSITORY, FAN_OUT_PREFIX } from './seed.js';
 
@@ -73,10 +74,30 @@ async function queryFanOut(bench: Bench, gateway: RunningServer): Promise<void> 
   }
 }
 
-/** The fan-out with each tag's details deferred, through a gateway, until its first part. */
-async function queryFirstPart(bench: Bench, gateway: RunningServer): Promise<void> {
-  const url = `${gateway.url}/graphql`;
-  fanOutTags(bench, await firstPart<FanOutData>(url, fanOutQuery(true), fanOutVariables(bench)));
+/**
+ * The fan-out with each tag's details deferred, through a fresh gateway, timed by `client` (a
+ * process of its own) until the first part; throws unless that part names every tag.
+ */
+async function timeFirstPart(
+  bench: Bench,
+  config: Config,
+  client: Child<FirstPartSpec, FirstPartResult>,
+): Promise<Timing> {
+  const gateway = await startServer(config);
+  try {
+    const cpu = process.cpuUsage();
+    const { ms, tags } = await client.call({
+      url: `${gateway.url}/graphql`,
+      query: fanOutQuery(true),
+      variables: fanOutVariables(bench),
+    });
+    const { user, system } = process.cpuUsage(cpu);
+    const expected = bench.settings.repos * bench.settings.tags;
+    if (tags !== expected) throw new Error(`the first part named ${tags} tags`);
+    return { ms, cpuMs: (user + system) / 1000 };
+  } finally {
+    await gateway.close();
+  }
 }
 
 /** The CREATED_DESC query through a gateway; throws unless it names the seeded newest tags. */
@@ -107,21 +128,25 @@ export async function fanOutScenarios(bench: Bench, mode: Mode): Promise<FanOut>
   const withTtl = await startServer(
     gatewayConfig(mode.url, { TAG_TTL_MS: String(BENCH_TAG_TTL_MS) }),
   );
+  const client = await forkFirstPartClient();
   try {
     await queryFanOut(bench, withTtl);
     await queryNewest(bench, withTtl);
-    return await fanOutRounds(bench, mode, config, withTtl);
+    return await fanOutRounds(bench, mode, config, { withTtl, client });
   } finally {
-    await withTtl.close();
+    await Promise.all([withTtl.close(), client.stop()]);
   }
 }
 
-/** The rounds of fanOutScenarios; `withTtl` is the filled gateway with a tag TTL. */
+/**
+ * The rounds of fanOutScenarios; `withTtl` is the filled gateway with a tag TTL, `client` the
+ * first-part client.
+ */
 async function fanOutRounds(
   bench: Bench,
   mode: Mode,
   config: Config,
-  withTtl: RunningServer,
+  { withTtl, client }: { withTtl: RunningServer; client: Child<FirstPartSpec, FirstPartResult> },
 ): Promise<FanOut> {
   let gateway: RunningServer | undefined;
   type Query = (bench: Bench, gateway: RunningServer) => Promise<void>;
@@ -147,14 +172,7 @@ async function fanOutRounds(
     newestWarm: warm(queryNewest),
     warmTtl: () => timed(() => queryFanOut(bench, withTtl)),
     newestWarmTtl: () => timed(() => queryNewest(bench, withTtl)),
-    firstPart: async () => {
-      const fresh = await startServer(config);
-      try {
-        return await timed(() => queryFirstPart(bench, fresh));
-      } finally {
-        await fresh.close();
-      }
-    },
+    firstPart: () => timeFirstPart(bench, config, client),
   });
   const medians = Object.entries(figures).map(
     ([name, m]) => `${name} ${millis(m.median.ms)} (${m.median.requests})`,
