@@ -4,6 +4,7 @@ import { startLocalRegistry } from '../src/demo/registry-process.js';
 import { type Bench, elapsedSeconds, type Mode, progress } from './common.js';
 import { forkDelayProxy } from './delay-proxy.js';
 import { fanOutRows, fanOutScenarios } from './fan-out.js';
+import { HUGE_REPOSITORY, hugeTagRows, hugeTagScenario, seedHugeRepository } from './huge-tags.js';
 import { forkLoadGenerator, startHelloWorld } from './load.js';
 import { RegistryLog } from './registry-log.js';
 import { formatTable, type Row, writeResults } from './report.js';
@@ -29,8 +30,9 @@ function sideBySide(rowsByMode: Row[][]): Row[] {
 
 /**
  * Starts a registry with its access log on (it counts every request at the registry's side),
- * seeds it, runs every scenario on loopback and through the delay proxy, prints the table and
- * writes the figures to bench/results/.
+ * seeds it, runs every scenario on loopback and through the delay proxy (and the memory use of
+ * BENCH_HUGE_TAGS tags on loopback, once), prints the table and writes the figures to
+ * bench/results/.
  */
 async function main(): Promise<void> {
   const settings = readSettings();
@@ -47,6 +49,10 @@ async function main(): Promise<void> {
     const seeded = await seedRegistry(registry.url, settings);
     progress(
       `seeded ${seeded.images} tags, ${seeded.blobs} blobs in ${seeded.seconds.toFixed(1)} s`,
+    );
+    const huge = await seedHugeRepository(registry, settings.hugeTags);
+    progress(
+      `seeded ${HUGE_REPOSITORY} with ${huge.tags} tags on ${huge.images} images in ${huge.seconds.toFixed(1)} s`,
     );
     const bench: Bench = { settings, seeded, log };
     const proxy = await forkDelayProxy(registry.url, delayMs);
@@ -76,6 +82,9 @@ async function main(): Promise<void> {
       ]);
       figures[mode.name] = { fanOut, throughput: rates, upload };
     }
+    const hugeTags = await hugeTagScenario(bench, registry.url, huge);
+    rowsByMode.push(hugeTagRows(modes[0]!, hugeTags));
+    figures.hugeTags = hugeTags;
     const rows = sideBySide(rowsByMode);
     const load1 = [loadBefore, loadavg()[0]!].map((load) => load.toFixed(1));
     console.log(`\n${formatTable(rows)}\n`);
@@ -93,6 +102,7 @@ async function main(): Promise<void> {
       },
       settings,
       seeding: { images: seeded.images, blobs: seeded.blobs, seconds: seeded.seconds },
+      hugeSeeding: { tags: huge.tags, images: huge.images, seconds: huge.seconds },
       rows,
       figures,
     });

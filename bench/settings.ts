@@ -6,6 +6,8 @@ export interface Settings {
   tags: number;
   /** Tags of the one large repository (BENCH_BIG_TAGS). */
   bigTags: number;
+  /** Tags of the huge repository whose memory use scenario 10 measures (BENCH_HUGE_TAGS). */
+  hugeTags: number;
   /** Latency the delay proxy adds to every request, in milliseconds (BENCH_DELAY_MS). */
   delayMs: number;
   /** Timed runs per scenario and mode; the median is reported (BENCH_RUNS). */
@@ -23,6 +25,7 @@ const VARIABLES: Record<keyof Settings, [name: string, fallback: number, max: nu
   repos: ['BENCH_REPOS', 50, 900],
   tags: ['BENCH_TAGS', 20, 1000],
   bigTags: ['BENCH_BIG_TAGS', 2000, 100_000],
+  hugeTags: ['BENCH_HUGE_TAGS', 20_000, 100_000],
   delayMs: ['BENCH_DELAY_MS', 30, 10_000],
   runs: ['BENCH_RUNS', 3, 1000],
   clients: ['BENCH_CLIENTS', 32, 1024],

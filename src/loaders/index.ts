@@ -170,6 +170,9 @@ export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   }
 }
 
+/** What createdOf loads through: the manifest and config loaders, or anything that loads alike. */
+export type CreatedLoaders = { [K in 'manifest' | 'config']: Pick<Loaders[K], 'load'> };
+
 /** The platform whose created time stands for a multi-arch index: linux/amd64, else the first. */
 const REPRESENTATIVE_PLATFORM = { os: 'linux', architecture: 'amd64' };
 
@@ -178,7 +181,7 @@ const REPRESENTATIVE_PLATFORM = { os: 'linux', architecture: 'amd64' };
  * (else its first); for schema 1, the newest history entry. Undefined when unknown.
  */
 export async function createdOf(
-  loaders: Loaders,
+  loaders: CreatedLoaders,
   repository: string,
   manifest: Manifest,
 ): Promise<string | undefined> {

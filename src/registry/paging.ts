@@ -49,20 +49,23 @@ export async function fetchPage(
   return next ? { items, next } : { items };
 }
 
-/** Every name of a paged list, page after page. */
+/**
+ * Every name of a paged list, page after page. A list that came in one page (registry 2.8 answers
+ * a whole tag list at once, whatever `n` says) is returned as parsed, not copied.
+ */
 export async function fetchAll(
   client: RegistryClient,
   endpoint: ListEndpoint,
   pageSize = MAX_PAGE_SIZE,
 ): Promise<string[]> {
-  const all: string[] = [];
+  const pages: string[][] = [];
   let page: PageRequest | undefined = { n: pageSize };
   while (page) {
     const result: Page = await fetchPage(client, endpoint, page);
-    all.push(...result.items);
+    pages.push(result.items);
     page = result.next;
   }
-  return all;
+  return pages.length === 1 ? pages[0]! : pages.flat();
 }
 
 function parseNames(body: Buffer, member: string, what: string): string[] {

@@ -64,12 +64,87 @@ function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Tags in name or version order (CREATED orders need created times: see compareCreated). */
-export function sortByName(
-  tags: readonly string[],
+/**
+ * Tags in ascending name or version order. `sorted` is in name order already (sorted by code
+ * point, as the registry client's tag list is) and is returned as it is; version order is a
+ * sorted copy. (CREATED orders need created times: see CreatedWindow.)
+ */
+export function ascendingTags(
+  sorted: readonly string[],
   order: 'NAME' | 'VERSION',
+): readonly string[] {
+  return order === 'NAME' ? sorted : [...sorted].sort(compareVersions);
+}
+
+/** A page of tag names, and whether more tags follow it. */
+export interface TagPage {
+  names: string[];
+  hasNextPage: boolean;
+}
+
+/**
+ * The `size` tags after `after` (from the first when absent) of `ascending`, read forwards, or
+ * backwards when `descending`, without copying the list. `after` must be one of the tags.
+ */
+export function pageOf(
+  ascending: readonly string[],
   descending: boolean,
-): string[] {
-  const sorted = [...tags].sort(order === 'NAME' ? compareCodePoints : compareVersions);
-  return descending ? sorted.reverse() : sorted;
+  after: string | undefined,
+  size: number,
+): TagPage {
+  const count = ascending.length;
+  const at = (position: number) => (descending ? count - 1 - position : position);
+  const start = after === undefined ? 0 : at(ascending.indexOf(after)) + 1;
+  const names: string[] = [];
+  for (let position = start; position < Math.min(count, start + size); position++) {
+    names.push(ascending[at(position)]!);
+  }
+  return { names, hasNextPage: start + size < count };
+}
+
+/** A tag and its image's creation time (undefined when unknown). */
+export interface DatedTag {
+  name: string;
+  created: string | undefined;
+}
+
+/**
+ * The first `size` tags in creation order after the tag `after` (from the first when absent),
+ * picked from tags offered one by one in any order. It holds only those (with whatever they
+ * carry), never every tag offered, and counts the tags that come after `after`.
+ */
+export class CreatedWindow<T extends DatedTag> {
+  private readonly kept: T[] = [];
+  private following = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly descending: boolean,
+    private readonly after?: DatedTag,
+  ) {}
+
+  /**
+   * Offers a tag; returns the tag this offer leaves out (the offered one when it is not among the
+   * first `size`, or the one it pushed out), if any.
+   */
+  offer(tag: T): T | undefined {
+    const compare = (a: DatedTag, b: DatedTag) => compareCreated(a, b, this.descending);
+    if (this.after && compare(tag, this.after) <= 0) return tag;
+    this.following++;
+    let low = 0;
+    let high = this.kept.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(this.kept[middle]!, tag) < 0) low = middle + 1;
+      else high = middle;
+    }
+    if (low >= this.size) return tag;
+    this.kept.splice(low, 0, tag);
+    return this.kept.length > this.size ? this.kept.pop() : undefined;
+  }
+
+  /** The tags kept, in order: the page once every tag was offered. */
+  page(): TagPage {
+    return { names: this.kept.map((tag) => tag.name), hasNextPage: this.following > this.size };
+  }
 }

@@ -1,4 +1,8 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createRegistryClient } from '../../src/registry/client.js';
 import { nextPage } from '../../src/registry/paging.js';
 
 const base = new URL('http://registry.test/v2/_catalog?n=2');
@@ -23,4 +27,25 @@ describe('nextPage', () => {
       expect(nextPage(link, base)).toBeUndefined();
     },
   );
+});
+
+describe('fetchAll', () => {
+  // a real registry shows this only with some 150,000 tag folders written: a one-page stand-in
+  it('takes a one-page list of 200,000 tags as it is (no argument spread overflows)', async () => {
+    const tags = Array.from({ length: 200_000 }, (_, i) => `t${i}`);
+    const server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ name: 'huge/app', tags }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const client = createRegistryClient(`http://127.0.0.1:${port}`);
+    try {
+      expect(await client.tags.all('huge/app')).toEqual([...tags].sort());
+    } finally {
+      await client.connection.close();
+      server.close();
+    }
+  });
 });

@@ -1,5 +1,12 @@
 import type { Context } from '../../context.js';
-import { createdOf, orNull } from '../../loaders/index.js';
+import {
+  type CreatedLoaders,
+  createdOf,
+  type DigestKey,
+  type Loaders,
+  type ManifestKey,
+  orNull,
+} from '../../loaders/index.js';
 import { validateTag } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
 import {
@@ -12,7 +19,14 @@ import {
   type TagShape,
 } from '../refs.js';
 import { connectionOf, decodeCursor, encodeId, implementConnection, pageSize } from '../relay.js';
-import { compareCreated, sortByName, TAG_ORDERS, type TagOrder } from '../tag-order.js';
+import {
+  ascendingTags,
+  CreatedWindow,
+  type DatedTag,
+  pageOf,
+  TAG_ORDERS,
+  type TagPage,
+} from '../tag-order.js';
 import { manifestShape } from './manifest.js';
 
 const TagOrderEnum = builder.enumType('TagOrder', {
@@ -89,33 +103,104 @@ type TagFilterInput =
   | null
   | undefined;
 
-/** The repository's tags that pass the filter, in the asked order. */
-async function orderedTags(
+/** The repository's tags that pass the filter, sorted by name (the tag list itself when unfiltered). */
+async function matchingTags(
   context: Context,
   repository: string,
   filter: TagFilterInput,
-  order: TagOrder,
-): Promise<string[]> {
+): Promise<readonly string[]> {
   // a repository holding only blobs (a first push, or every tag deleted) has no tag list
   const all = (await orNull(context.loaders.tags.load(repository))) ?? [];
   const prefix = filter?.namePrefix ?? '';
   const contains = filter?.nameContains ?? '';
-  const tags = all.filter((tag) => tag.startsWith(prefix) && tag.includes(contains));
-  const descending = order.endsWith('_DESC');
-  if (!order.startsWith('CREATED')) {
-    return sortByName(tags, order.startsWith('NAME') ? 'NAME' : 'VERSION', descending);
+  if (!prefix && !contains) return all;
+  return all.filter((tag) => tag.startsWith(prefix) && tag.includes(contains));
+}
+
+/** A tag with its creation time and the loader keys its dating loaded. */
+interface Dated extends DatedTag {
+  manifests: ManifestKey[];
+  configs: DigestKey[];
+}
+
+/** Dates a tag through the request's loaders (one upstream request for the tag), noting the keys it loads. */
+async function dateTag(loaders: Loaders, repository: string, name: string): Promise<Dated> {
+  const dated: Dated = { name, created: undefined, manifests: [], configs: [] };
+  const noting: CreatedLoaders = {
+    manifest: {
+      load: (key) => {
+        dated.manifests.push(key);
+        return loaders.manifest.load(key);
+      },
+    },
+    config: {
+      load: (key) => {
+        dated.configs.push(key);
+        return loaders.config.load(key);
+      },
+    },
+  };
+  // a tag deleted while this runs sorts as one of unknown time
+  const manifest = await orNull(noting.manifest.load({ repository, reference: name }));
+  if (manifest) {
+    // loading a tag also keeps its manifest under its digest
+    dated.manifests.push({ repository, reference: manifest.digest });
+    dated.created = await createdOf(noting, repository, manifest);
   }
-  const dated = await Promise.all(
-    tags.map(async (name) => {
-      // a tag deleted while this runs sorts as one of unknown time
-      const manifest = await orNull(context.loaders.manifest.load({ repository, reference: name }));
-      return {
-        name,
-        created: manifest ? await createdOf(context.loaders, repository, manifest) : undefined,
-      };
-    }),
-  );
-  return dated.sort((a, b) => compareCreated(a, b, descending)).map((tag) => tag.name);
+  return dated;
+}
+
+/**
+ * The page of `tags` in creation order. Every tag is dated (one upstream request each, at most
+ * as many at once as there are upstream connections), but the request's loaders keep only what
+ * the tags that may still be on the page loaded: the others' manifests and configs are dropped
+ * as soon as they are dated (digest-addressed ones stay in the process-wide cache).
+ */
+async function createdPage(
+  context: Context,
+  repository: string,
+  tags: readonly string[],
+  descending: boolean,
+  after: string | undefined,
+  size: number,
+): Promise<TagPage> {
+  const { loaders } = context;
+  const held = new Map<string, number>();
+  const keysOf = (tag: Dated) => [
+    ...tag.manifests.map((k) => `m ${k.reference}`),
+    ...tag.configs.map((k) => `c ${k.digest}`),
+  ];
+  const hold = (tag: Dated, by: number) => {
+    for (const key of keysOf(tag)) held.set(key, (held.get(key) ?? 0) + by);
+  };
+  const drop = (tag: Dated) => {
+    for (const k of tag.manifests) if (!held.get(`m ${k.reference}`)) loaders.manifest.clear(k);
+    for (const k of tag.configs) if (!held.get(`c ${k.digest}`)) loaders.config.clear(k);
+  };
+  const cursor = after === undefined ? undefined : await dateTag(loaders, repository, after);
+  if (cursor) drop(cursor);
+  const window = new CreatedWindow<Dated>(size, descending, cursor);
+  let next = 0;
+  const worker = async () => {
+    while (next < tags.length) {
+      const name = tags[next++]!;
+      if (name === after) continue;
+      let tag: Dated;
+      try {
+        tag = await dateTag(loaders, repository, name);
+      } catch (error) {
+        next = tags.length; // the answer is an error: date no more
+        throw error;
+      }
+      const left = window.offer(tag);
+      if (left !== tag) hold(tag, 1);
+      if (left && left !== tag) hold(left, -1);
+      if (left) drop(left);
+    }
+  };
+  const workers = Math.min(tags.length, context.config.upstream.connections);
+  await Promise.all(Array.from({ length: workers }, worker));
+  return window.page();
 }
 
 builder.objectField(RepositoryRef, 'tags', (t) =>
@@ -130,23 +215,22 @@ builder.objectField(RepositoryRef, 'tags', (t) =>
     resolve: async (repo, { first, after, filter, orderBy }, context) => {
       const size = pageSize(first, context);
       const from = after === null || after === undefined ? undefined : tagCursor(after);
-      const ordered = await orderedTags(
-        context,
-        repo.name,
-        checkedFilter(filter),
-        orderBy ?? 'NAME_ASC',
-      );
-      let start = 0;
-      if (from !== undefined) {
-        const index = ordered.indexOf(from);
-        if (index < 0) throw badUserInput('the cursor names a tag that no longer exists');
-        start = index + 1;
+      const tags = await matchingTags(context, repo.name, checkedFilter(filter));
+      if (from !== undefined && !tags.includes(from)) {
+        throw badUserInput('the cursor names a tag that no longer exists');
       }
-      const page: TagShape[] = ordered
-        .slice(start, start + size)
-        .map((name) => ({ repository: repo.name, name }));
-      const connection = connectionOf(page, (tag) => tag.name, start + size < ordered.length);
-      return { ...connection, totalCount: ordered.length };
+      const order = orderBy ?? 'NAME_ASC';
+      const descending = order.endsWith('_DESC');
+      const { names, hasNextPage } = order.startsWith('CREATED')
+        ? await createdPage(context, repo.name, tags, descending, from, size)
+        : pageOf(
+            ascendingTags(tags, order.startsWith('NAME') ? 'NAME' : 'VERSION'),
+            descending,
+            from,
+            size,
+          );
+      const page: TagShape[] = names.map((name) => ({ repository: repo.name, name }));
+      return { ...connectionOf(page, (tag) => tag.name, hasNextPage), totalCount: tags.length };
     },
   }),
 );
