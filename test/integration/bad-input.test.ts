@@ -824,6 +824,20 @@ describe('requests refused at the HTTP level', () => {
       status: 400,
     },
     {
+      title: 'multipart whose map sends one file to two variables',
+      init: multipart({
+        operations,
+        map: JSON.stringify({ 0: ['variables.file', 'variables.other'] }),
+        0: smallFile(),
+      }),
+      status: 400,
+    },
+    {
+      title: 'multipart with the file before operations and map',
+      init: multipart({ 0: smallFile(), operations, map }),
+      status: 400,
+    },
+    {
       title: 'multipart with two files (one per request)',
       init: multipart({
         operations,
