@@ -104,6 +104,20 @@ function setPath(object: unknown, path: string, value: unknown): void {
   }
 }
 
+/** The `operations` field: one GraphQL request (an object), or a batch of them (an array). */
+function parseOperations(text: string): object {
+  let operations: unknown;
+  try {
+    operations = JSON.parse(text);
+  } catch {
+    throw refusal(400, 'multipart field "operations" must be valid JSON');
+  }
+  if (typeof operations !== 'object' || operations === null) {
+    throw refusal(400, 'multipart field "operations" must be a JSON object');
+  }
+  return operations;
+}
+
 /** The `map` field: the one file part it names and the variable path that part fills. */
 function parseMap(text: string): Map<string, string> {
   let map: unknown;
@@ -147,7 +161,7 @@ class MultipartForm {
   private discarding = false;
   /** Wakes the pump waiting for busboy to take more (when discarding starts instead). */
   private wake: () => void = ignore;
-  private operations: unknown;
+  private operations: object | undefined;
   private map: Map<string, string> | undefined;
   private file: FilePart | undefined;
   /** The mapped file part as busboy gives it (before it becomes `file`). */
@@ -264,17 +278,10 @@ class MultipartForm {
       return;
     }
     try {
-      if (name === 'map') {
-        this.map = parseMap(value);
-        return;
-      }
-      this.operations = JSON.parse(value);
+      if (name === 'map') this.map = parseMap(value);
+      else this.operations = parseOperations(value);
     } catch (error) {
-      this.fail(
-        error instanceof GraphQLError
-          ? error
-          : refusal(400, 'multipart field "operations" must be valid JSON'),
-      );
+      this.fail(error as GraphQLError);
     }
   }
 

@@ -814,6 +814,11 @@ describe('requests refused at the HTTP level', () => {
       status: 400,
     },
     {
+      title: 'multipart whose operations is JSON but not an object',
+      init: multipart({ operations: 'null', map, 0: smallFile() }),
+      status: 400,
+    },
+    {
       title: 'multipart with invalid JSON in map',
       init: multipart({ operations, map: '{', 0: smallFile() }),
       status: 400,
