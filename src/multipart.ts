@@ -21,7 +21,7 @@ function refusal(status: 400 | 413, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status } } });
 }
 
-/** Swallows a rejection: for promises that may fail with no one waiting on them. */
+/** Does nothing: callbacks not set yet, and errors that reach their owner another way. */
 function ignore(): void {}
 
 /**
@@ -35,8 +35,6 @@ export class FilePart {
   private readonly aborter = new AbortController();
 
   constructor(
-    /** The part's name in the request (the `map` key). */
-    readonly name: string,
     /** True when the file has no bytes at all (known before it is read). */
     readonly empty: boolean,
     private readonly source: BusboyFileStream,
@@ -303,7 +301,7 @@ class MultipartForm {
     // 'readable' comes with the first bytes, or at the end of an empty file
     stream.once('readable', () => {
       if (this.failure) return;
-      const file = new FilePart(name, stream.readableLength === 0, stream, this);
+      const file = new FilePart(stream.readableLength === 0, stream, this);
       this.file = file;
       setPath(this.operations, path, file);
       this.paramsReady = true;
