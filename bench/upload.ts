@@ -205,7 +205,11 @@ export interface Upload {
  * Scenario 7: direct uploads and uploads through a fresh gateway process, of the same blob, in
  * turns.
  */
-export async function uploads(bench: Bench, mode: Mode, data: UploadData): Promise<Upload> {
+export async function uploads(
+  bench: Pick<Bench, 'settings' | 'log'>,
+  mode: Mode,
+  data: UploadData,
+): Promise<Upload> {
   const gateway = await startGatewayProcess(mode.url);
   try {
     await uploadThroughRegql(gateway.url, UPLOAD_REPOSITORY, uploadData(MiB));

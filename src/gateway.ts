@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -14,6 +13,7 @@ import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
 import { RedisStore } from './loaders/redis.js';
 import { UploadTracker } from './loaders/uploads.js';
+import { useStreamingMultipart } from './multipart.js';
 import { createLogger, json, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
 import { RegistryError } from './registry/errors.js';
@@ -212,8 +212,6 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(shared, request),
-    // multipart files are refused past MAX_CHUNK_BYTES while they are read, not after
-    fetchAPI: createFetch({ formDataLimits: { fileSize: config.maxChunkBytes, files: 1 } }),
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },
     // GraphiQL with its scripts, styles and editor workers inline: no CDN, so it works offline.
     // Loaded and rendered once, on the first visit (a 9 MB page; its options never change).
@@ -232,6 +230,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       // requests a browser sends without a CORS preflight (GET, multipart) must carry one of
       // these headers, so no other site can make a visitor's browser run a mutation
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      // uploads stream upstream while they arrive; files past MAX_CHUNK_BYTES are refused
+      useStreamingMultipart({ fileBytes: config.maxChunkBytes, fieldBytes: config.maxBodyBytes }),
       useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
       ...(store && persisted
         ? [

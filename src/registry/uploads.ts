@@ -19,11 +19,14 @@ export interface UploadSession {
   offset: number;
 }
 
-/** A chunk to append, and its length (required for streams, for Content-Range). */
-export interface Chunk {
-  data: RequestBody;
-  length: number;
-}
+/**
+ * A chunk to append: bytes or a stream of known length (sent with Content-Length and
+ * Content-Range), or a stream whose length shows only at its end (sent chunked, without
+ * Content-Range: the V2 API's "stream upload", which registry 2.8 takes).
+ */
+export type Chunk =
+  | { data: RequestBody; length: number }
+  | { data: AsyncIterable<Uint8Array>; length?: undefined };
 
 /** The result of a cross-repository mount. */
 export interface MountResult {
@@ -65,7 +68,10 @@ export class UploadsApi {
     return this.session(repository, response, undefined, url);
   }
 
-  /** Appends one chunk at `offset` (`PATCH` with Content-Range); returns the advanced session. */
+  /**
+   * Appends one chunk at `offset` (`PATCH`, with Content-Range when its length is known);
+   * returns the advanced session, checked to hold exactly the bytes sent.
+   */
   async patch(
     repository: string,
     location: string | URL,
@@ -74,22 +80,29 @@ export class UploadsApi {
     signal?: AbortSignal,
   ): Promise<UploadSession> {
     const url = this.location(repository, location);
-    if (chunk.length < 1) badInput('an upload chunk must not be empty');
+    if (chunk.length !== undefined && chunk.length < 1) {
+      badInput('an upload chunk must not be empty');
+    }
+    const body = sized(chunk);
     const response = await this.client.request({
       method: 'PATCH',
       path: url,
       headers: {
         'content-type': OCTETS,
-        'content-length': String(chunk.length),
-        'content-range': `${offset}-${offset + chunk.length - 1}`,
+        ...(chunk.length === undefined
+          ? {}
+          : {
+              'content-length': String(chunk.length),
+              'content-range': `${offset}-${offset + chunk.length - 1}`,
+            }),
       },
-      body: chunk.data,
+      body: body.data,
       scopes: [pushScope(repository)],
       expect: [202],
       what: `upload to ${repository}`,
       signal,
     });
-    const sent = offset + chunk.length;
+    const sent = offset + body.length();
     const session = await this.session(repository, response, sent);
     if (session.offset !== sent) {
       // registry 2.8 appends wherever Content-Range says: what it holds is now corrupt
@@ -102,23 +115,32 @@ export class UploadsApi {
     return session;
   }
 
-  /** Finishes a session (`PUT ?digest=`), optionally with a last chunk; returns the digest. */
+  /**
+   * Finishes a session (`PUT ?digest=`), optionally with a last chunk (sent chunked when its
+   * length is unknown); returns the digest.
+   */
   async complete(
     repository: string,
     location: string | URL,
     digest: string,
     chunk?: Chunk,
+    signal?: AbortSignal,
   ): Promise<string> {
     const url = this.location(repository, location);
     validateDigest(digest);
+    const length = chunk ? chunk.length : 0;
     const response = await this.client.request({
       method: 'PUT',
       path: this.client.url(url, { digest }),
-      headers: { 'content-type': OCTETS, 'content-length': String(chunk?.length ?? 0) },
+      headers: {
+        'content-type': OCTETS,
+        ...(length === undefined ? {} : { 'content-length': String(length) }),
+      },
       body: chunk?.data,
       scopes: [pushScope(repository)],
       expect: [201],
       what: `upload of ${digest} to ${repository}`,
+      signal,
     });
     await response.body.dump();
     return checkStoredDigest(response, digest);
@@ -170,9 +192,9 @@ export class UploadsApi {
   }
 
   /**
-   * Uploads a blob of known length from a stream, hashing it on the way: one session, one PATCH,
-   * then PUT with the computed digest. When `digest` is given and differs, the session is
-   * cancelled and nothing is stored (INTEGRITY_ERROR). Any failure cancels the session.
+   * Uploads a blob from a stream, hashing it on the way: one session, one PATCH, then PUT with
+   * the computed digest. When `digest` is given and differs, the session is cancelled and
+   * nothing is stored (INTEGRITY_ERROR). Any failure cancels the session.
    */
   async uploadStream(
     repository: string,
@@ -290,6 +312,23 @@ export class UploadsApi {
     }
     return url;
   }
+}
+
+/**
+ * A chunk's body and, once it has been sent, its length: the known one, or for a stream of
+ * unknown length the bytes that went through.
+ */
+function sized(chunk: Chunk): { data: RequestBody; length(): number } {
+  const known = chunk.length;
+  if (known !== undefined) return { data: chunk.data, length: () => known };
+  let bytes = 0;
+  async function* counting(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const part of source) {
+      bytes += part.length;
+      yield part;
+    }
+  }
+  return { data: counting(chunk.data), length: () => bytes };
 }
 
 function uploadsPath(repository: string): string {

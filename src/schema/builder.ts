@@ -1,6 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { Context } from '../context.js';
+import { FilePart } from '../multipart.js';
 import { digestProblem } from '../registry/reference.js';
 
 /** The typed Pothos builder every type file registers with. */
@@ -12,7 +13,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
     SafeInt: { Input: number; Output: number };
-    File: { Input: File; Output: never };
+    File: { Input: FilePart; Output: never };
   };
 }>({ defaultFieldNullability: false });
 
@@ -103,13 +104,10 @@ builder.scalarType('File', {
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
   },
-  // Yoga hands over its fetch implementation's File (a ponyfill), not Node's: check the shape
+  // multipart requests are read by src/multipart.ts, which puts a FilePart in the variable
   parseValue: (value) => {
-    const file = value as Partial<File> | null;
-    if (typeof file?.stream !== 'function' || typeof file.size !== 'number') {
-      throw badUserInput('File must be a multipart file upload');
-    }
-    return value as File;
+    if (!(value instanceof FilePart)) throw badUserInput('File must be a multipart file upload');
+    return value;
   },
 });
 

@@ -814,6 +814,11 @@ describe('requests refused at the HTTP level', () => {
       status: 400,
     },
     {
+      title: 'multipart whose operations is JSON but not an object',
+      init: multipart({ operations: 'null', map, 0: smallFile() }),
+      status: 400,
+    },
+    {
       title: 'multipart with invalid JSON in map',
       init: multipart({ operations, map: '{', 0: smallFile() }),
       status: 400,
@@ -821,6 +826,20 @@ describe('requests refused at the HTTP level', () => {
     {
       title: 'multipart without operations',
       init: multipart({ map, 0: smallFile() }),
+      status: 400,
+    },
+    {
+      title: 'multipart whose map sends one file to two variables',
+      init: multipart({
+        operations,
+        map: JSON.stringify({ 0: ['variables.file', 'variables.other'] }),
+        0: smallFile(),
+      }),
+      status: 400,
+    },
+    {
+      title: 'multipart with the file before operations and map',
+      init: multipart({ 0: smallFile(), operations, map }),
       status: 400,
     },
     {

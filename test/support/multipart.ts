@@ -32,6 +32,32 @@ export function multipartBody(
   return form;
 }
 
+/** A multipart request body as the bytes a client sends, with its Content-Type (and boundary). */
+export async function multipartBytes(
+  document: DocumentNode,
+  variables: object,
+  files: Record<string, Blob>,
+): Promise<{ bytes: Buffer; contentType: string }> {
+  const response = new Response(multipartBody(document, variables, files));
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { bytes, contentType: response.headers.get('content-type') ?? '' };
+}
+
+/**
+ * A request body sent in two parts, without a Content-Length (chunked): `bytes` up to `at`, and
+ * the rest only once `gate` resolves, as from a client still sending.
+ */
+export function heldBody(bytes: Buffer, at: number, gate: Promise<void>): ReadableStream {
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(bytes.subarray(0, at));
+      await gate;
+      controller.enqueue(bytes.subarray(at));
+      controller.close();
+    },
+  });
+}
+
 /** Runs a typed operation as a multipart request to `url`; `files` gives its File variables. */
 export async function executeMultipart<R, V, K extends keyof V & string>(
   fetch: Fetch,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
 import { orNull } from '../../loaders/index.js';
+import type { FilePart } from '../../multipart.js';
 import { digestOf } from '../../registry/digest.js';
 import { isRegistryError, RegistryError } from '../../registry/errors.js';
 import {
@@ -17,7 +18,7 @@ import {
   validateRepository,
   validateTag,
 } from '../../registry/reference.js';
-import type { UploadSession } from '../../registry/uploads.js';
+import type { Chunk, UploadSession } from '../../registry/uploads.js';
 import { badUserInput, builder } from '../builder.js';
 import {
   BlobRef,
@@ -207,9 +208,29 @@ async function tagManifest(context: Context, repository: string, source: string,
   return { repository, name: tag };
 }
 
-/** A multipart File as a chunk to stream upstream. */
-function fileChunk(file: File) {
-  return { data: file.stream() as unknown as AsyncIterable<Uint8Array>, length: file.size };
+/**
+ * A multipart file as a chunk, streamed upstream while it arrives (its length unknown until it
+ * ends); an empty file as the empty chunk it is.
+ */
+function fileChunk(file: FilePart): Chunk & { data: AsyncIterable<Uint8Array> } {
+  const data = file.stream();
+  return file.empty ? { data, length: 0 } : { data };
+}
+
+/**
+ * Runs an upload step that reads `file`: its calls also stop when the request fails while the
+ * file arrives, and then that failure (the client's: too big, cut off) is the step's error.
+ */
+async function readingFile<T>(
+  context: Context,
+  file: FilePart,
+  step: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  try {
+    return await step(AbortSignal.any([context.signal, file.signal]));
+  } catch (error) {
+    throw file.failure ?? error;
+  }
 }
 
 /** Runs an upload step; on failure (or the caller leaving) cancels the session upstream. */
@@ -232,17 +253,19 @@ async function uploadChunk(
   context: Context,
   repository: string,
   id: string,
-  file: File,
+  file: FilePart,
 ): Promise<UploadShape> {
-  if (file.size === 0) throw badUserInput('an upload chunk must not be empty');
+  if (file.empty) throw badUserInput('an upload chunk must not be empty');
   const current = await currentUpload(context, repository, id);
   const session = await orCancel(context, current, () =>
-    context.client.uploads.patch(
-      repository,
-      current.location,
-      fileChunk(file),
-      current.offset,
-      context.signal,
+    readingFile(context, file, (signal) =>
+      context.client.uploads.patch(
+        repository,
+        current.location,
+        fileChunk(file),
+        current.offset,
+        signal,
+      ),
     ),
   );
   context.uploads.record(session);
@@ -255,15 +278,25 @@ async function completeUpload(
   repository: string,
   id: string,
   digest: string,
-  file: File | null | undefined,
+  file: FilePart | null | undefined,
 ): Promise<BlobShape> {
   const current = await currentUpload(context, repository, id);
-  const chunk = file && file.size > 0 ? fileChunk(file) : undefined;
+  const last = file && !file.empty ? file : undefined;
   await orCancel(context, current, () =>
-    context.client.uploads.complete(repository, current.location, digest, chunk),
+    last
+      ? readingFile(context, last, (signal) =>
+          context.client.uploads.complete(
+            repository,
+            current.location,
+            digest,
+            fileChunk(last),
+            signal,
+          ),
+        )
+      : context.client.uploads.complete(repository, current.location, digest),
   );
   context.uploads.forget(repository, current.location.pathname);
-  return { repository, info: { digest, size: current.offset + (chunk?.length ?? 0) } };
+  return { repository, info: { digest, size: current.offset + (last?.bytesRead ?? 0) } };
 }
 
 /** Cancels an upload; false when the registry no longer knows it. */
@@ -359,13 +392,15 @@ builder.mutationType({
         digest: t.arg({ type: 'Digest' }),
       },
       resolve: writable(async (context, { repository, file, digest }) => {
-        const stored = await context.client.uploads.uploadStream(
-          repository,
-          fileChunk(file),
-          digest ?? undefined,
-          context.signal,
+        const stored = await readingFile(context, file, (signal) =>
+          context.client.uploads.uploadStream(
+            repository,
+            fileChunk(file),
+            digest ?? undefined,
+            signal,
+          ),
         );
-        return { repository, info: { digest: stored, size: file.size } };
+        return { repository, info: { digest: stored, size: file.bytesRead } };
       }),
     }),
     mountBlob: t.field({

@@ -1,0 +1,31 @@
+// Scenario 7 alone, on loopback: `npm run bench:upload` (BENCH_RUNS, BENCH_UPLOAD_MIB as for the
+// whole benchmark). A quick before/after check of the upload path without the other scenarios.
+import { join } from 'node:path';
+import { startLocalRegistry } from '../src/demo/registry-process.js';
+import { progress } from './common.js';
+import { RegistryLog } from './registry-log.js';
+import { formatTable } from './report.js';
+import { readSettings } from './settings.js';
+import { MiB, uploadData, uploadRows, uploads } from './upload.js';
+
+/** Starts a registry with its access log on, runs scenario 7 on loopback and prints its rows. */
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const registry = await startLocalRegistry('bench-upload-', async () => ({
+    config: { log: { level: 'warn', accesslog: { disabled: false } } },
+  }));
+  try {
+    const log = new RegistryLog(join(registry.dir, 'registry.log'));
+    const mode = { name: 'loopback', url: registry.url, delayMs: 0 };
+    const data = uploadData(settings.uploadMiB * MiB);
+    const upload = await uploads({ settings, log }, mode, data);
+    const rate = (ms: number[]) => ms.map((m) => Math.round(data.size / MiB / (m / 1000)));
+    progress(`direct MiB/s per run: ${rate(upload.direct.ms).join(', ')}`);
+    progress(`regql MiB/s per run: ${rate(upload.regql.ms).join(', ')}`);
+    console.log(`\n${formatTable(uploadRows(mode, upload, data))}\n`);
+  } finally {
+    await registry.stop();
+  }
+}
+
+await main();
