@@ -1,4 +1,5 @@
-import { Agent, FormData, fetch, request } from 'undici';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { CSRF_HEADERS } from '../src/gateway.js';
 
 /** Keep-alive connections to the gateways and the hello-world server. */
@@ -120,9 +121,14 @@ export async function firstPart<T>(
   throw new Error(`${url} ended before its first part`);
 }
 
+/** The boundary of the benchmark's multipart requests (never inside its JSON or data). */
+const BOUNDARY = 'regql-bench-boundary-7f3a9c';
+
 /**
  * POSTs a GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec)
- * with one file, the variable `file`, and resolves its data; throws on errors.
+ * with one file, the variable `file`, and resolves its data; throws on errors. The body is sent
+ * as it is built by hand, the file's bytes streamed after a small preamble, as `curl -F` does:
+ * the client costs no more than the direct client's PATCH of the same bytes.
  */
 export async function postGraphqlFile<T>(
   url: string,
@@ -131,16 +137,28 @@ export async function postGraphqlFile<T>(
   file: string,
   bytes: Uint8Array<ArrayBuffer>,
 ): Promise<T> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables: { ...variables, [file]: null } }));
-  form.set('map', JSON.stringify({ 0: [`variables.${file}`] }));
-  form.set('0', new Blob([bytes]), 'chunk.bin');
-  const response = await fetch(url, {
+  const field = (name: string, value: string) =>
+    `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = Buffer.from(
+    field('operations', JSON.stringify({ query, variables: { ...variables, [file]: null } })) +
+      field('map', JSON.stringify({ 0: [`variables.${file}`] })) +
+      `--${BOUNDARY}\r\ncontent-disposition: form-data; name="0"; filename="chunk.bin"\r\n` +
+      'content-type: application/octet-stream\r\n\r\n',
+  );
+  const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+  const { statusCode, body } = await request(url, {
     dispatcher: agent,
     method: 'POST',
-    // multipart is what a form on another site could send: the gateway wants a CSRF header
-    headers: { accept: 'application/json', [CSRF_HEADERS[0]!]: '1' },
-    body: form,
+    headers: {
+      'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      'content-length': String(head.length + bytes.length + tail.length),
+      accept: 'application/json',
+      // multipart is what a form on another site could send: the gateway wants a CSRF header
+      [CSRF_HEADERS[0]!]: '1',
+    },
+    body: Readable.from([head, bytes, tail], { objectMode: false }),
   });
-  return dataOf((await response.json()) as Answer<T>, url);
+  const answer = (await body.json()) as Answer<T>;
+  if (statusCode !== 200 && !answer.errors) throw new Error(`${url} answered ${statusCode}`);
+  return dataOf(answer, url);
 }
