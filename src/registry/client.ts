@@ -133,7 +133,13 @@ export class RegistryClient {
 
   /** A client over the same connection with some of its view replaced. */
   derive(view: ClientView): RegistryClient {
-    return new RegistryClient(this.connection, { ...this.view, ...view });
+    // named, not spread: two object spreads cost microseconds on Node 20, and this runs per request
+    const base = this.view;
+    return new RegistryClient(this.connection, {
+      credentials: 'credentials' in view ? view.credentials : base.credentials,
+      signal: 'signal' in view ? view.signal : base.signal,
+      onCall: 'onCall' in view ? view.onCall : base.onCall,
+    });
   }
 
   /** A client for other credentials (or anonymous) over the same connection. */
