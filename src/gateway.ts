@@ -272,7 +272,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(shared, request),
+    context: (yogaContext) => createContext(shared, yogaContext),
     // multipart files are refused past MAX_CHUNK_BYTES while they are read, not after
     fetchAPI: createFetch({ formDataLimits: { fileSize: config.maxChunkBytes, files: 1 } }),
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },

@@ -64,14 +64,14 @@ export interface RegistryPing {
   rateLimit?: RateLimit;
 }
 
-/** What a client adds to its connection: whose credentials, which deadline, who is told. */
+/** What a client adds to its connection: whose credentials, which deadline, what counts calls. */
 export interface ClientView {
   /** Credentials for the registry's challenges; none: anonymous. */
   credentials?: Credentials | undefined;
-  /** Aborts every call of this client (the operation's deadline). */
-  signal?: AbortSignal | undefined;
-  /** Told of every answer to a call of this client (not of token requests). */
-  onCall?: ((status: number) => void) | undefined;
+  /** Whose signal aborts every call of this client (the operation's deadline), read as each call starts. */
+  deadline?: { readonly signal: AbortSignal } | undefined;
+  /** Counts every answer to a call of this client (not token requests). */
+  calls?: { count: number } | undefined;
 }
 
 /** What every client of one registry shares, whatever its credentials: pool, challenge, tokens. */
@@ -137,8 +137,8 @@ export class RegistryClient {
     const base = this.view;
     return new RegistryClient(this.connection, {
       credentials: 'credentials' in view ? view.credentials : base.credentials,
-      signal: 'signal' in view ? view.signal : base.signal,
-      onCall: 'onCall' in view ? view.onCall : base.onCall,
+      deadline: 'deadline' in view ? view.deadline : base.deadline,
+      calls: 'calls' in view ? view.calls : base.calls,
     });
   }
 
@@ -188,14 +188,15 @@ export class RegistryClient {
         call.followRedirects,
       );
     };
+    const { calls } = this.view;
     let response = await send(await auth.authorization(call.scopes, this.view.credentials));
-    this.view.onCall?.(response.status);
+    if (calls) calls.count++;
     let challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     if (response.status === 401 && challenge && replayable) {
       await response.body.dump();
       const scopes = [...call.scopes, ...(challenge.scope?.split(' ') ?? [])];
       response = await send(await auth.authorization(scopes, this.view.credentials, true));
-      this.view.onCall?.(response.status);
+      if (calls) calls.count++;
       challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     }
     this.noteRateLimit(response);
@@ -238,7 +239,7 @@ export class RegistryClient {
 
   /** The signal that aborts a call: its own, else this client's, none when it asks for none. */
   private signalFor(call: RegistryCall): AbortSignal | undefined {
-    return call.signal === null ? undefined : (call.signal ?? this.view.signal);
+    return call.signal === null ? undefined : (call.signal ?? this.view.deadline?.signal);
   }
 
   /** An absolute URL on the registry; absolute inputs must stay on its origin. */
