@@ -228,6 +228,12 @@ function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
+/** Ends an operation's deadline timer once its execution is done (one object for every operation). */
+const FINISH_DEADLINE = {
+  onExecuteDone: ({ args }: { args: { contextValue: unknown } }) =>
+    (args.contextValue as Context).finish(),
+};
+
 /** Observers of what the gateway does upstream, and where it logs. */
 export interface GatewayHooks {
   /** Called once per upstream answer (retries, token requests and redirects included). */
@@ -309,11 +315,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
       // the deadline timer of each operation ends with it
-      {
-        onExecute: ({ args }: { args: { contextValue: unknown } }) => ({
-          onExecuteDone: () => (args.contextValue as Context).finish(),
-        }),
-      },
+      { onExecute: () => FINISH_DEADLINE },
     ],
   });
   return {
