@@ -55,55 +55,110 @@ export function callerCredentials(header: string | null): Credentials | undefine
 
 /**
  * The operation's abort signal: fires when the caller goes away (the server adapter's own signal
- * class is not honoured by undici, so this is a native one) or when the deadline passes.
- * `finish` clears the timer once the operation is done.
+ * class is not honoured by undici, so this is a native one) or when the deadline passes. Made
+ * only when first asked for (an answer from the cache needs none), with the time left then;
+ * `finish` ends the timer once the operation is done, and a signal first asked for after that
+ * never fires. No closures per request: it listens as an EventListener object.
  */
-function deadline(request: Request, ms: number): { signal: AbortSignal; finish(): void } {
-  const controller = new AbortController();
-  // every upstream call of the operation listens to this one signal
-  setMaxListeners(0, controller.signal);
-  const onAbort = () => controller.abort();
-  if (request.signal.aborted) controller.abort();
-  else request.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('the operation timed out', 'TimeoutError')),
-    ms,
-  );
-  timer.unref();
-  return {
-    signal: controller.signal,
-    finish: () => {
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', onAbort);
-    },
-  };
+class Deadline {
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private readonly ends: number;
+
+  constructor(
+    private readonly request: Request,
+    ms: number,
+  ) {
+    this.ends = performance.now() + ms;
+  }
+
+  /** The signal (made on first use). */
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    const controller = new AbortController();
+    this.controller = controller;
+    // every upstream call of the operation listens to this one signal
+    setMaxListeners(0, controller.signal);
+    if (this.finished) return controller.signal;
+    const callerGone = this.request.signal;
+    if (callerGone.aborted) controller.abort();
+    else callerGone.addEventListener('abort', this, { once: true });
+    this.timer = setTimeout(expire, Math.max(0, this.ends - performance.now()), controller);
+    this.timer.unref();
+    return controller.signal;
+  }
+
+  /** The caller went away. */
+  handleEvent(): void {
+    this.controller?.abort();
+  }
+
+  /** Ends the timer and stops listening to the caller. */
+  finish(): void {
+    this.finished = true;
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.request.signal.removeEventListener('abort', this);
+  }
 }
 
+/** Aborts an operation whose deadline passed. */
+function expire(controller: AbortController): void {
+  controller.abort(new DOMException('the operation timed out', 'TimeoutError'));
+}
+
+/** Where a context keeps its deadline. */
+const DEADLINE = Symbol('deadline');
+
 /**
- * A fresh context for one request: new loaders over the shared digest cache. In passthrough mode
- * the registry sees the caller's own credentials, and cached content is served to the caller only
- * once the registry has confirmed the caller may read that repository.
+ * `signal` and `finish` of every context, read through its deadline: not enumerable, so Yoga's
+ * copying of the context's properties neither makes the signal nor copies them, and the same two
+ * functions for every context.
  */
-export function createContext(shared: Shared, request: Request): Context {
-  const { signal, finish } = deadline(request, shared.config.operationTimeoutMs);
+const DEADLINE_PROPERTIES: PropertyDescriptorMap = {
+  signal: {
+    get(this: { [DEADLINE]: Deadline }) {
+      return this[DEADLINE].signal;
+    },
+  },
+  finish: {
+    value(this: { [DEADLINE]: Deadline }) {
+      this[DEADLINE].finish();
+    },
+  },
+};
+
+/**
+ * Fills Yoga's context of one request (`yogaContext`, which holds the request) and returns it: new
+ * loaders over the shared digest cache. In passthrough mode the registry sees the caller's own
+ * credentials, and cached content is served to the caller only once the registry has confirmed
+ * the caller may read that repository.
+ */
+export function createContext(shared: Shared, yogaContext: { request: Request }): Context {
+  const { request } = yogaContext;
+  const deadline = new Deadline(request, shared.config.operationTimeoutMs);
   const upstreamCalls = { count: 0 };
-  let client = shared.client.derive({ signal, onCall: () => upstreamCalls.count++ });
+  let client = shared.client.derive({ deadline, calls: upstreamCalls });
   let access = TRUSTED;
   if (shared.config.authMode === 'passthrough') {
     const header = request.headers.get('authorization');
     client = client.withCredentials(callerCredentials(header));
     access = shared.access.forCaller(header ?? undefined);
   }
-  const loaders = createLoaders(client, shared.cache, access);
-  return {
-    ...shared,
-    request,
+  // every property named: an object spread followed by more properties is slow on Node 20
+  const context = Object.assign(yogaContext, {
+    config: shared.config,
+    cache: shared.cache,
+    access: shared.access,
+    uploads: shared.uploads,
     requestId: requestIdFor(request),
     started: performance.now(),
     upstreamCalls,
     client,
-    loaders,
-    signal,
-    finish,
-  };
+    loaders: createLoaders(client, shared.cache, access),
+    [DEADLINE]: deadline,
+  });
+  return Object.defineProperties(context, DEADLINE_PROPERTIES) as typeof context &
+    Pick<Context, 'signal' | 'finish'>;
 }

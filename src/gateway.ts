@@ -4,7 +4,13 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type FetchAPI,
+  maskError,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
@@ -163,6 +169,71 @@ function useRequestShape(maxBytes: number): Plugin {
   };
 }
 
+/** Largest request body of any kind (Yoga's default limit, kept). */
+const MAX_REQUEST_BYTES = 25_000_000;
+
+/** A refusal of the request body itself, as Yoga phrases it (toClientError maps the codes). */
+function bodyError(status: number, code: string, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status } } });
+}
+
+/** `request` with its body refused once more than `maxBytes` of it have been read. */
+function countedRequest(request: Request, maxBytes: number, fetchAPI: FetchAPI): Request {
+  const body = request.body;
+  if (!body) return request;
+  // as in Yoga: a native body needs the native TransformStream
+  const Transform = body instanceof ReadableStream ? TransformStream : fetchAPI.TransformStream;
+  let read = 0;
+  const counted = body.pipeThrough(
+    new Transform<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        read += chunk.byteLength;
+        if (read > maxBytes) {
+          controller.error(bodyError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body too large'));
+        } else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new fetchAPI.Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body: counted,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+/**
+ * Yoga's request-body limit, done cheaply: a body with a Content-Length is judged by that header
+ * (node:http reads no more than it declares), and only a body without one (chunked) is counted
+ * as it is read. Yoga's own limit pipes every body through a stream (about 60 µs a request).
+ */
+function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const length = request.headers.get('content-length');
+      if (length !== null) {
+        if (!/^\d+$/.test(length)) {
+          throw bodyError(400, 'BAD_REQUEST', 'Content-Length header is invalid.');
+        }
+        if (Number(length) > maxBytes) {
+          throw bodyError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body too large');
+        }
+        return;
+      }
+      if (requestParser && request.body) {
+        setRequestParser((req) => requestParser(countedRequest(req, maxBytes, fetchAPI)));
+      }
+    },
+  };
+}
+
+/** Ends an operation's deadline timer once its execution is done (one object for every operation). */
+const FINISH_DEADLINE = {
+  onExecuteDone: ({ args }: { args: { contextValue: unknown } }) =>
+    (args.contextValue as Context).finish(),
+};
+
 /** Observers of what the gateway does upstream, and where it logs. */
 export interface GatewayHooks {
   /** Called once per upstream answer (retries, token requests and redirects included). */
@@ -211,7 +282,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(shared, request),
+    context: (yogaContext) => createContext(shared, yogaContext),
     graphiql: { defaultQuery: DEFAULT_QUERY, title: 'regql' },
     // GraphiQL with its scripts, styles and editor workers inline: no CDN, so it works offline.
     // Loaded and rendered once, on the first visit (a 9 MB page; its options never change).
@@ -221,6 +292,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       )),
     maskedErrors: { maskError: toClientError },
     landingPage: false,
+    // useBodyLimit below does the same, without a stream per request
+    maxRequestBodySize: false,
     logging: yogaLogging(logger),
     cors: config.corsOrigins.length
       ? { origin: config.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
@@ -232,6 +305,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       // uploads stream upstream while they arrive; files past MAX_CHUNK_BYTES are refused
       useStreamingMultipart({ fileBytes: config.maxChunkBytes, fieldBytes: config.maxBodyBytes }),
+      // after the multipart parser: a body without a Content-Length is counted whoever parses it
+      useBodyLimit(MAX_REQUEST_BYTES),
       useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
       ...(store && persisted
         ? [
@@ -245,11 +320,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
       // the deadline timer of each operation ends with it
-      {
-        onExecute: ({ args }: { args: { contextValue: unknown } }) => ({
-          onExecuteDone: () => (args.contextValue as Context).finish(),
-        }),
-      },
+      { onExecute: () => FINISH_DEADLINE },
     ],
   });
   return {

@@ -14,8 +14,10 @@ import {
   isObjectType,
   Kind,
   NoSchemaIntrospectionCustomRule,
+  type ParseOptions,
   parse,
   type SelectionSetNode,
+  type Source,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -248,23 +250,32 @@ function forCallers(error: Error): Error {
  * introspection off when configured so.
  */
 export function useQueryLimits(limits: QueryLimits): Plugin {
+  // made once, not per request
+  const parseWithLimit = (source: string | Source, options?: ParseOptions) => {
+    try {
+      return parse(source, { ...options, maxTokens: limits.maxQueryTokens });
+    } catch (error) {
+      if (error instanceof GraphQLError && / \d+ tokens/.test(error.message)) {
+        throw tooComplex(`the operation has more than ${limits.maxQueryTokens} tokens`);
+      }
+      throw error;
+    }
+  };
+  const shape = shapeRule(limits);
+  const forCallersAll = (payload: {
+    result: readonly Error[];
+    setResult(errors: Error[]): void;
+  }) => {
+    if (payload.result.length > 0) payload.setResult(payload.result.map(forCallers));
+  };
   return {
     onParse({ setParseFn }) {
-      setParseFn((source, options) => {
-        try {
-          return parse(source, { ...options, maxTokens: limits.maxQueryTokens });
-        } catch (error) {
-          if (error instanceof GraphQLError && / \d+ tokens/.test(error.message)) {
-            throw tooComplex(`the operation has more than ${limits.maxQueryTokens} tokens`);
-          }
-          throw error;
-        }
-      });
+      setParseFn(parseWithLimit);
     },
     onValidate({ addValidationRule }) {
-      addValidationRule(shapeRule(limits));
+      addValidationRule(shape);
       if (!limits.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
-      return ({ result, setResult }) => setResult(result.map(forCallers));
+      return forCallersAll;
     },
     // cost depends on variables (`first: $n`), and validation results are cached per document
     onExecute({ args, setResultAndStopExecution }) {

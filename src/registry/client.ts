@@ -64,14 +64,14 @@ export interface RegistryPing {
   rateLimit?: RateLimit;
 }
 
-/** What a client adds to its connection: whose credentials, which deadline, who is told. */
+/** What a client adds to its connection: whose credentials, which deadline, what counts calls. */
 export interface ClientView {
   /** Credentials for the registry's challenges; none: anonymous. */
   credentials?: Credentials | undefined;
-  /** Aborts every call of this client (the operation's deadline). */
-  signal?: AbortSignal | undefined;
-  /** Told of every answer to a call of this client (not of token requests). */
-  onCall?: ((status: number) => void) | undefined;
+  /** Whose signal aborts every call of this client (the operation's deadline), read as each call starts. */
+  deadline?: { readonly signal: AbortSignal } | undefined;
+  /** Counts every answer to a call of this client (not token requests). */
+  calls?: { count: number } | undefined;
 }
 
 /** What every client of one registry shares, whatever its credentials: pool, challenge, tokens. */
@@ -133,7 +133,13 @@ export class RegistryClient {
 
   /** A client over the same connection with some of its view replaced. */
   derive(view: ClientView): RegistryClient {
-    return new RegistryClient(this.connection, { ...this.view, ...view });
+    // named, not spread: two object spreads cost microseconds on Node 20, and this runs per request
+    const base = this.view;
+    return new RegistryClient(this.connection, {
+      credentials: 'credentials' in view ? view.credentials : base.credentials,
+      deadline: 'deadline' in view ? view.deadline : base.deadline,
+      calls: 'calls' in view ? view.calls : base.calls,
+    });
   }
 
   /** A client for other credentials (or anonymous) over the same connection. */
@@ -170,26 +176,27 @@ export class RegistryClient {
    * for them the challenge is learned first with `GET /v2/`.
    */
   async request(call: RegistryCall): Promise<HttpResponse> {
-    const { auth, http } = this.connection;
+    const { auth } = this.connection;
     const replayable = !isStream(call.body);
     if (!replayable && !auth.known) await this.ping();
     const url = this.url(call.path, call.query);
-    const send = async (authorization: string | undefined) => {
-      const headers = { ...call.headers };
-      if (authorization) headers.authorization = authorization;
-      return http.send(
-        { method: call.method, url, headers, body: call.body, signal: this.signalFor(call) },
-        call.followRedirects,
-      );
-    };
-    let response = await send(await auth.authorization(call.scopes, this.view.credentials));
-    this.view.onCall?.(response.status);
+    const { calls } = this.view;
+    let response = await this.send(
+      call,
+      url,
+      await auth.authorization(call.scopes, this.view.credentials),
+    );
+    if (calls) calls.count++;
     let challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     if (response.status === 401 && challenge && replayable) {
       await response.body.dump();
       const scopes = [...call.scopes, ...(challenge.scope?.split(' ') ?? [])];
-      response = await send(await auth.authorization(scopes, this.view.credentials, true));
-      this.view.onCall?.(response.status);
+      response = await this.send(
+        call,
+        url,
+        await auth.authorization(scopes, this.view.credentials, true),
+      );
+      if (calls) calls.count++;
       challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
     }
     this.noteRateLimit(response);
@@ -207,6 +214,22 @@ export class RegistryClient {
       );
     }
     throw await errorFromResponse(response, call.what);
+  }
+
+  /** Sends a call once, to `url`, with that Authorization (or none). */
+  private send(
+    call: RegistryCall,
+    url: URL,
+    authorization: string | undefined,
+  ): Promise<HttpResponse> {
+    // Object.assign, not a spread and then a property: that is slow on Node 20
+    const headers = authorization
+      ? Object.assign({}, call.headers, { authorization })
+      : { ...call.headers };
+    return this.connection.http.send(
+      { method: call.method, url, headers, body: call.body, signal: this.signalFor(call) },
+      call.followRedirects,
+    );
   }
 
   /**
@@ -232,7 +255,7 @@ export class RegistryClient {
 
   /** The signal that aborts a call: its own, else this client's, none when it asks for none. */
   private signalFor(call: RegistryCall): AbortSignal | undefined {
-    return call.signal === null ? undefined : (call.signal ?? this.view.signal);
+    return call.signal === null ? undefined : (call.signal ?? this.view.deadline?.signal);
   }
 
   /** An absolute URL on the registry; absolute inputs must stay on its origin. */

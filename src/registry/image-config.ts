@@ -112,30 +112,26 @@ function optionalDate(field: JsonField): string | undefined {
   return value !== undefined && isRfc3339(value) ? value : undefined;
 }
 
-/** True for a real RFC 3339 date-time (month, day and clock in range). */
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** True for a real RFC 3339 date-time (month, day and clock in range; Gregorian leap years). */
 function isRfc3339(value: string): boolean {
   const match = RFC3339.exec(value);
   if (!match) return false;
-  const [
-    year = 0,
-    month = 0,
-    day = 0,
-    hour = 0,
-    minute = 0,
-    second = 0,
-    offsetHour = 0,
-    offsetMinute = 0,
-  ] = match.slice(1).map((part) => Number(part ?? 0));
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
   return (
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 60 &&
-    offsetHour <= 23 &&
-    offsetMinute <= 59
+    day >= 1 &&
+    day <= days &&
+    Number(match[4]) <= 23 &&
+    Number(match[5]) <= 59 &&
+    Number(match[6]) <= 60 &&
+    Number(match[7] ?? 0) <= 23 &&
+    Number(match[8] ?? 0) <= 59
   );
 }
 
@@ -146,5 +142,5 @@ function commandLine(field: JsonField): string[] {
 
 /** The keys of an object field (ExposedPorts, Volumes) in numeric-aware order; [] when absent. */
 function sortedKeys(field: JsonField): string[] {
-  return Object.keys(field.optional((f) => f.object()) ?? {}).sort(KEY_ORDER.compare);
+  return field.absent ? [] : Object.keys(field.object()).sort(KEY_ORDER.compare);
 }

@@ -5,12 +5,24 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A value inside an untrusted JSON document with its path; type errors are UPSTREAM_ERROR "invalid <what>: …". */
 export class JsonField {
-  /** Wraps `value`, found at `path` in a document described as `what` (e.g. "manifest"). */
+  /**
+   * Wraps `value`, found in a document described as `what` (e.g. "manifest") under `parent` at
+   * `key` (an index in an array); the path is spelled out only for an error message.
+   */
   constructor(
     readonly value: unknown,
-    readonly path: string,
     readonly what: string,
+    private readonly parent?: JsonField,
+    private readonly key?: string | number,
   ) {}
+
+  /** Where the field is: `layers[0].digest`; '' for the document itself. */
+  get path(): string {
+    const { parent, key } = this;
+    if (parent === undefined || key === undefined) return '';
+    if (typeof key === 'number') return `${parent.path}[${key}]`;
+    return parent.path === '' ? key : `${parent.path}.${key}`;
+  }
 
   /** True when the field is missing or null (both mean absent). */
   get absent(): boolean {
@@ -31,10 +43,14 @@ export class JsonField {
 
   /** The member `key` of this object; absent when this field is absent, a failure when it is not an object. */
   field(key: string): JsonField {
-    const path = this.path === '' ? key : `${this.path}.${key}`;
-    if (this.absent) return new JsonField(undefined, path, this.what);
+    if (this.absent) return new JsonField(undefined, this.what, this, key);
     const object = this.object();
-    return new JsonField(Object.hasOwn(object, key) ? object[key] : undefined, path, this.what);
+    return new JsonField(
+      Object.hasOwn(object, key) ? object[key] : undefined,
+      this.what,
+      this,
+      key,
+    );
   }
 
   /** The value as a JSON object. */
@@ -48,7 +64,7 @@ export class JsonField {
   /** The elements of an array. */
   items(): JsonField[] {
     if (!Array.isArray(this.value)) return this.expected('an array');
-    return this.value.map((item, i) => new JsonField(item, `${this.path}[${i}]`, this.what));
+    return this.value.map((item, i) => new JsonField(item, this.what, this, i));
   }
 
   /** `read(this)`, or undefined when the field is absent. */
@@ -97,9 +113,13 @@ export class JsonField {
     return this.items().map((item) => item.string());
   }
 
-  /** The value as an object whose members are all strings. */
+  /** The value as an object whose members are all strings (the parsed object itself, checked). */
   stringMap(): Record<string, string> {
-    return Object.fromEntries(Object.keys(this.object()).map((k) => [k, this.field(k).string()]));
+    const object = this.object();
+    for (const key of Object.keys(object)) {
+      if (typeof object[key] !== 'string') this.field(key).string();
+    }
+    return object as Record<string, string>;
   }
 }
 
@@ -120,7 +140,7 @@ export function parseJsonDocument(
   what: string,
   maxBytes: number,
 ): { raw: string; root: JsonField } {
-  const unparsed = new JsonField(undefined, '', what);
+  const unparsed = new JsonField(undefined, what);
   if (bytes.byteLength > maxBytes) {
     throw new RegistryError(
       'INTEGRITY_ERROR',
@@ -139,7 +159,7 @@ export function parseJsonDocument(
   } catch (error) {
     return unparsed.fail(`not JSON (${(error as Error).message.slice(0, 100)})`);
   }
-  const document = new JsonField(value, '', what);
+  const document = new JsonField(value, what);
   document.object();
   return { raw, root: document };
 }

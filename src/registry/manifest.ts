@@ -119,18 +119,20 @@ export function parseManifest(
   if (problem !== undefined) root.fail(problem);
   const mediaType = manifestMediaType(root, baseMediaType(contentType));
   const { kind, format } = KINDS.get(mediaType)!;
-  const base = {
-    mediaType,
-    digest,
-    size: bytes.byteLength,
-    raw,
-    annotations: root.field('annotations').optional((f) => f.stringMap()),
-    subject: root.field('subject').optional(parseDescriptor),
-  };
+  const annotations = root.field('annotations').optional((f) => f.stringMap());
+  const subject = root.field('subject').optional(parseDescriptor);
+  const size = bytes.byteLength;
+  // each object literal names all its fields: an object spread followed by more properties is
+  // slow on Node 20, and this runs for every manifest read
   switch (kind) {
     case 'image':
       return {
-        ...base,
+        mediaType,
+        digest,
+        size,
+        raw,
+        annotations,
+        subject,
         kind,
         format,
         schemaVersion: schemaVersion(root, 2),
@@ -140,7 +142,12 @@ export function parseManifest(
       };
     case 'index':
       return {
-        ...base,
+        mediaType,
+        digest,
+        size,
+        raw,
+        annotations,
+        subject,
         kind,
         format,
         schemaVersion: schemaVersion(root, 2),
@@ -149,14 +156,19 @@ export function parseManifest(
       };
     case 'artifact':
       return {
-        ...base,
+        mediaType,
+        digest,
+        size,
+        raw,
+        annotations,
+        subject,
         kind,
         schemaVersion: root.field('schemaVersion').optional((f) => f.integer()) ?? 2,
         artifactType: root.field('artifactType').nonEmptyString(),
         blobs: root.field('blobs').optional((f) => f.items().map(parseDescriptor)) ?? [],
       };
     case 'schema1':
-      return parseSchema1(root, base);
+      return parseSchema1(root, { mediaType, digest, size, raw, annotations, subject });
   }
 }
 

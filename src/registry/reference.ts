@@ -40,6 +40,7 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 /** `host:port` or an IPv6 literal: a colon counts as a host only then, so `foo:a/b` is a bad name. */
 const HOST_PORT = /:\d+$|^\[/;
 const LOWER_HEX = /^[0-9a-f]+$/;
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const PREVIEW_LENGTH = 100;
 
 /** Quotes a value for an error message, cut to about 100 characters so huge input is never echoed. */
@@ -51,25 +52,28 @@ export function showInput(value: string): string {
 
 /** Returns `name` when it is a valid repository name, else throws BAD_USER_INPUT saying why. */
 export function validateRepository(name: string): string {
-  const shown = showInput(name);
   if (name === '') badInput('repository name must not be empty');
   if (name.length > MAX_REPOSITORY_LENGTH) {
-    badInput(`repository name ${shown} is longer than ${MAX_REPOSITORY_LENGTH} characters`);
+    badInput(
+      `repository name ${showInput(name)} is longer than ${MAX_REPOSITORY_LENGTH} characters`,
+    );
   }
-  if (name.includes('%')) badInput(`repository name ${shown} must not be percent-encoded`);
+  if (name.includes('%'))
+    badInput(`repository name ${showInput(name)} must not be percent-encoded`);
   if (name.startsWith('/') || name.endsWith('/')) {
-    badInput(`repository name ${shown} must not start or end with '/'`);
+    badInput(`repository name ${showInput(name)} must not start or end with '/'`);
   }
   const components = name.split('/');
-  if (components.includes('')) badInput(`repository name ${shown} has an empty path component`);
+  if (components.includes(''))
+    badInput(`repository name ${showInput(name)} has an empty path component`);
   if (components.some((c) => c === '.' || c === '..')) {
-    badInput(`repository name ${shown} must not contain '.' or '..' path components`);
+    badInput(`repository name ${showInput(name)} must not contain '.' or '..' path components`);
   }
-  if (/[A-Z]/.test(name)) badInput(`repository name ${shown} must be lowercase`);
+  if (/[A-Z]/.test(name)) badInput(`repository name ${showInput(name)} must be lowercase`);
   const bad = components.find((c) => !PATH_COMPONENT.test(c));
   if (bad !== undefined) {
     badInput(
-      `repository name ${shown} has an invalid component ${showInput(bad)}: components are ` +
+      `repository name ${showInput(name)} has an invalid component ${showInput(bad)}: components are ` +
         `lowercase letters and digits separated by '.', '_', '__' or dashes`,
     );
   }
@@ -91,16 +95,18 @@ export function validateTag(tag: string): string {
 /** Why `digest` is not a valid digest of a supported algorithm, or undefined when it is one. */
 export function digestProblem(digest: string): string | undefined {
   if (digest === '') return 'digest must not be empty';
-  const shown = showInput(digest);
-  if (!DIGEST.test(digest)) return `invalid digest ${shown}: expected <algorithm>:<hex>`;
+  // the common case first: every check below passes
+  if (SHA256_DIGEST.test(digest)) return undefined;
+  if (!DIGEST.test(digest))
+    return `invalid digest ${showInput(digest)}: expected <algorithm>:<hex>`;
   const algorithm = digest.slice(0, digest.indexOf(':'));
   const length = DIGEST_HEX_LENGTHS.get(algorithm);
   if (length === undefined) {
-    return `unsupported digest algorithm ${showInput(algorithm)} in ${shown}`;
+    return `unsupported digest algorithm ${showInput(algorithm)} in ${showInput(digest)}`;
   }
   const hex = digest.slice(algorithm.length + 1);
   if (hex.length !== length || !LOWER_HEX.test(hex)) {
-    return `invalid digest ${shown}: ${algorithm} needs exactly ${length} lowercase hex digits`;
+    return `invalid digest ${showInput(digest)}: ${algorithm} needs exactly ${length} lowercase hex digits`;
   }
   return undefined;
 }

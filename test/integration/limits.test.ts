@@ -93,6 +93,41 @@ describe('query limits (defaults)', () => {
     ).toBe('BAD_USER_INPUT');
     await small.close();
   });
+
+  it('refuses a body without a Content-Length with 413 once more than 25 MB of it is read', async () => {
+    const send = (bytes: number) => {
+      const piece = new TextEncoder().encode(' '.repeat(1 << 20));
+      let left = bytes;
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) =>
+          controller.enqueue(new TextEncoder().encode('{"query":"{ __typename }"')),
+        pull: (controller) => {
+          if (left <= 0) {
+            controller.enqueue(new TextEncoder().encode('}'));
+            controller.close();
+            return;
+          }
+          controller.enqueue(piece);
+          left -= piece.length;
+        },
+      });
+      return gw.gateway.yoga.fetch('http://regql.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+    };
+    const small = await send(1 << 20);
+    expect(small.status).toBe(200);
+    expect(await small.json()).toEqual({ data: { __typename: 'Query' } });
+    const large = await send(26_000_000);
+    expect(large.status).toBe(413);
+    expect(
+      ((await large.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions
+        .code,
+    ).toBe('BAD_USER_INPUT');
+  });
 });
 
 describe('introspection', () => {

@@ -72,7 +72,7 @@ describe('tags in creation order', () => {
       access: new AccessCache(config.accessCheckTtlMs),
       uploads: new UploadTracker(),
     };
-    const context = createContext(shared, new Request('http://regql.test/graphql'));
+    const context = createContext(shared, { request: new Request('http://regql.test/graphql') });
     const query = `query($r: String!) { repository(name: $r) { tags(orderBy: CREATED_DESC, first: 2) {
       nodes { name digest manifest { ... on ImageManifest { config { created } } } } } } }`;
     const result = await execute({

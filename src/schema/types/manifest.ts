@@ -120,7 +120,12 @@ ImageManifestRef.implement({
     }),
     layers: t.field({
       type: [LayerRef],
-      resolve: (m) => m.manifest.layers.map((_layer, index) => ({ ...m, index })),
+      resolve: (m) =>
+        m.manifest.layers.map((_layer, index) => ({
+          repository: m.repository,
+          manifest: m.manifest,
+          index,
+        })),
     }),
     totalSize: t.field({
       type: 'SafeInt',
