@@ -1,12 +1,10 @@
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { startLocalRegistry } from '../src/demo/registry-process.js';
 import { type Bench, elapsedSeconds, type Mode, progress } from './common.js';
 import { forkDelayProxy } from './delay-proxy.js';
 import { fanOutRows, fanOutScenarios } from './fan-out.js';
 import { HUGE_REPOSITORY, hugeTagRows, hugeTagScenario, seedHugeRepository } from './huge-tags.js';
 import { forkLoadGenerator, startHelloWorld } from './load.js';
-import { RegistryLog } from './registry-log.js';
+import { startBenchRegistry } from './registry-log.js';
 import { formatTable, type Row, writeResults } from './report.js';
 import { seedRegistry } from './seed.js';
 import { readSettings } from './settings.js';
@@ -38,12 +36,9 @@ async function main(): Promise<void> {
   const settings = readSettings();
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0]!;
-  const registry = await startLocalRegistry('bench-registry-', async () => ({
-    config: { log: { level: 'warn', accesslog: { disabled: false } } },
-  }));
+  const { registry, log } = await startBenchRegistry('bench-registry-');
   const stops: (() => Promise<void>)[] = [registry.stop];
   try {
-    const log = new RegistryLog(join(registry.dir, 'registry.log'));
     const { repos, tags, bigTags, delayMs } = settings;
     progress(`registry at ${registry.url}; seeding ${repos} × ${tags} + ${bigTags} tags`);
     const seeded = await seedRegistry(registry.url, settings);

@@ -33,19 +33,23 @@ export function helloTarget(url: string): Target {
 /** The name of the baseline target. */
 export const HELLO = 'Yoga hello world';
 
+/** The cached small query the issue sets its target for: one manifest by digest. */
+const IMAGE = 'regql image(repo@digest)';
+
 /** The cached small queries: a manifest by digest, alone and inside its repository. */
 function cachedQueries(bench: Bench, gateway: RunningServer): Target[] {
   const { repository, digest } = bench.seeded.sample;
   const url = `${gateway.url}/graphql`;
   return [
     {
-      name: 'regql image(repo@digest)',
+      name: IMAGE,
       url,
       query: `{ image(reference: "${repository}@${digest}") { digest size } }`,
       expect: digest,
     },
     {
-      name: 'regql repository{manifest(digest)}',
+      // no target: `repository(name:)` asks the registry whether the repository exists
+      name: 'regql repository{manifest(digest)}, + 1 existence request',
       url,
       query: `{ repository(name: "${repository}") { manifest(reference: "${digest}") { digest size } } }`,
       expect: digest,
@@ -112,14 +116,14 @@ export function throughputRows(mode: Mode, rates: Record<string, Rate>, hello: R
   return Object.entries(rates).map(([name, r]) => {
     if (name === HELLO) return row(mode, `6 throughput, ${name}`, perSecond(r), '', 'baseline');
     const ratio = r.perSecond / hello.perSecond;
+    const target: [string, boolean?] = name === IMAGE ? ['≥ 0.70×', ratio >= 0.7] : [''];
     return row(
       mode,
       `6 throughput, ${name}`,
       perSecond(r),
       r.upstream,
       `${times(ratio)} ${HELLO}`,
-      '≥ 0.70×',
-      ratio >= 0.7,
+      ...target,
     );
   });
 }

@@ -1,9 +1,7 @@
 // Scenario 7 alone, on loopback: `npm run bench:upload` (BENCH_RUNS, BENCH_UPLOAD_MIB as for the
 // whole benchmark). A quick before/after check of the upload path without the other scenarios.
-import { join } from 'node:path';
-import { startLocalRegistry } from '../src/demo/registry-process.js';
 import { progress } from './common.js';
-import { RegistryLog } from './registry-log.js';
+import { startBenchRegistry } from './registry-log.js';
 import { formatTable } from './report.js';
 import { readSettings } from './settings.js';
 import { MiB, uploadData, uploadRows, uploads } from './upload.js';
@@ -11,11 +9,8 @@ import { MiB, uploadData, uploadRows, uploads } from './upload.js';
 /** Starts a registry with its access log on, runs scenario 7 on loopback and prints its rows. */
 async function main(): Promise<void> {
   const settings = readSettings();
-  const registry = await startLocalRegistry('bench-upload-', async () => ({
-    config: { log: { level: 'warn', accesslog: { disabled: false } } },
-  }));
+  const { registry, log } = await startBenchRegistry('bench-upload-');
   try {
-    const log = new RegistryLog(join(registry.dir, 'registry.log'));
     const mode = { name: 'loopback', url: registry.url, delayMs: 0 };
     const data = uploadData(settings.uploadMiB * MiB);
     const upload = await uploads({ settings, log }, mode, data);

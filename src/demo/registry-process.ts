@@ -103,12 +103,14 @@ function tail(text: string, lines = 30): string {
 /**
  * Starts `docker-registry serve` on a free loopback port with `config` (its `http.addr` set to
  * that port), writing `config.json` and `registry.log` into `dir`, and waits until it answers
- * `GET /v2/`. Retries on another port if the port was taken; a failure carries the log's tail.
+ * `GET /v2/`, with `env` added to its environment. Retries on another port if the port was taken;
+ * a failure carries the log's tail.
  * The caller owns `dir` and the storage; the process is killed if this process exits first.
  */
 export async function startRegistryProcess(
   dir: string,
   config: RegistryConfig,
+  env: Record<string, string> = {},
 ): Promise<RegistryProcess> {
   const configPath = join(dir, 'config.json');
   const logPath = join(dir, 'registry.log');
@@ -123,6 +125,7 @@ export async function startRegistryProcess(
     const log = await open(logPath, 'w');
     const child = spawn('docker-registry', ['serve', configPath], {
       stdio: ['ignore', log.fd, log.fd],
+      env: { ...process.env, ...env },
     });
     await log.close();
     children.add(child);
@@ -153,6 +156,8 @@ export async function startRegistryProcess(
 export interface RegistryAddOn {
   /** Top-level sections merged into the configuration, e.g. `auth`. */
   config?: Record<string, unknown>;
+  /** Variables added to the registry process's environment, e.g. `GOGC`. */
+  env?: Record<string, string>;
   /** Stops what the hook started (a token issuer, say), after the registry and before the folder goes. */
   stop?: () => Promise<void>;
 }
@@ -185,7 +190,7 @@ export async function startLocalRegistry(
     await mkdir(storageDir);
     addOn = (await prepare?.(dir)) ?? {};
     const config = { ...localRegistryConfig(storageDir), ...addOn.config };
-    const registry = await startRegistryProcess(dir, config);
+    const registry = await startRegistryProcess(dir, config, addOn.env);
     return {
       ...registry,
       dir,

@@ -151,8 +151,8 @@ async function dateTag(loaders: Loaders, repository: string, name: string): Prom
 }
 
 /**
- * The page of `tags` in creation order. Every tag is dated (one upstream request each, at most
- * as many at once as there are upstream connections), but the request's loaders keep only what
+ * The page of `tags` in creation order. Every tag is dated (one upstream request each, by twice
+ * as many workers as there are upstream connections), but the request's loaders keep only what
  * the tags that may still be on the page loaded: the others' manifests and configs are dropped
  * as soon as they are dated (digest-addressed ones stay in the process-wide cache).
  */
@@ -198,7 +198,8 @@ async function createdPage(
       if (left) drop(left);
     }
   };
-  const workers = Math.min(tags.length, context.config.upstream.connections);
+  // twice the connections: the pool always has the next tag's request queued
+  const workers = Math.min(tags.length, 2 * context.config.upstream.connections);
   await Promise.all(Array.from({ length: workers }, worker));
   return window.page();
 }
