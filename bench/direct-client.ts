@@ -11,12 +11,14 @@ export interface DirectFanOut {
  * Reads what the fan-out query answers the way a hand-written client would, with `connections`
  * connections to `origin` (a fresh pool, as a cold gateway has): the catalog, then per repository
  * its tag list, each tag's manifest (full Accept list) as soon as the list arrives, and each
- * distinct config as soon as a manifest names it. No verification, no parsing beyond JSON.
+ * distinct config as soon as a manifest names it (with `namesOnly`, just the catalog and the tag
+ * lists: what the first part of a deferred fan-out needs). No verification, no parsing beyond JSON.
  */
 export async function directFanOut(
   origin: string,
   connections: number,
   prefix: string,
+  namesOnly = false,
 ): Promise<DirectFanOut> {
   const pool = new Pool(origin, { connections });
   const get = async <T>(path: string, accept = 'application/json'): Promise<T> => {
@@ -44,6 +46,7 @@ export async function directFanOut(
         .filter((name) => name.startsWith(prefix))
         .map(async (repository) => {
           const { tags } = await get<{ tags: string[] }>(`/v2/${repository}/tags/list`);
+          if (namesOnly) return tags.map(() => undefined);
           return Promise.all(
             tags.map(async (tag) => {
               const manifest = await get<{ config: { digest: string } }>(

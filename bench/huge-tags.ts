@@ -243,7 +243,7 @@ export interface HugeTags {
  * whose live heap is sampled while it answers, compared with the size of the tag list itself.
  */
 export async function hugeTagScenario(
-  bench: Bench,
+  bench: Pick<Bench, 'settings' | 'log'>,
   registryUrl: string,
   seeded: HugeSeeded,
 ): Promise<HugeTags> {
