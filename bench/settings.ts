@@ -29,7 +29,7 @@ const VARIABLES: Record<keyof Settings, [name: string, fallback: number, max: nu
   delayMs: ['BENCH_DELAY_MS', 30, 10_000],
   runs: ['BENCH_RUNS', 3, 1000],
   clients: ['BENCH_CLIENTS', 32, 1024],
-  seconds: ['BENCH_SECONDS', 5, 3600],
+  seconds: ['BENCH_SECONDS', 3, 3600],
   uploadMiB: ['BENCH_UPLOAD_MIB', 256, 65_536],
 };
 
