@@ -93,7 +93,7 @@ async function throughput(
 
 /**
  * Scenario 6 in one mode: the cached queries against a gateway of their own, in turns with
- * `baselines` (the hello world, measured once per benchmark run).
+ * `baselines` (the hello world, measured in every mode).
  */
 export async function cachedQueryThroughput(
   bench: Bench,
