@@ -15,7 +15,7 @@ export interface FirstPartResult {
 }
 
 /** Sends the query and times it until the first part has been read and parsed. */
-async function timeFirstPart(spec: FirstPartSpec): Promise<FirstPartResult> {
+async function measureFirstPart(spec: FirstPartSpec): Promise<FirstPartResult> {
   const started = performance.now();
   const data = await firstPart<FanOutData>(spec.url, spec.query, spec.variables);
   const ms = performance.now() - started;
@@ -30,4 +30,4 @@ export async function forkFirstPartClient(): Promise<Child<FirstPartSpec, FirstP
   return (await forkChild<'ready', FirstPartSpec, FirstPartResult>(new URL(import.meta.url))).child;
 }
 
-if (isEntry(import.meta.url)) serveParent('ready', timeFirstPart);
+if (isEntry(import.meta.url)) serveParent('ready', measureFirstPart);

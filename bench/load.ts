@@ -24,16 +24,20 @@ export interface LoadResult {
   perSecond: number;
 }
 
-/** The baseline of the throughput scenario: Yoga with `{ hello }`, served by node:http. */
-export async function startHelloWorld(): Promise<{ url: string; close(): Promise<void> }> {
-  const yoga = createYoga({
+/** Yoga's hello world: `{ hello }` answers `world`. */
+export function helloWorldYoga() {
+  return createYoga({
     schema: createSchema({
       typeDefs: 'type Query { hello: String! }',
       resolvers: { Query: { hello: () => 'world' } },
     }),
     logging: false,
   });
-  const server = createServer(yoga);
+}
+
+/** The baseline of the throughput scenario: Yoga's hello world, served by node:http. */
+export async function startHelloWorld(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(helloWorldYoga());
   const url = `${await listenLoopback(server)}/graphql`;
   return {
     url,

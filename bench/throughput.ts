@@ -1,4 +1,4 @@
-import { type RunningServer, startServer } from '../src/server.js';
+import { startServer } from '../src/server.js';
 import type { Child } from './child.js';
 import { type Bench, type Mode, progress } from './common.js';
 import { gatewayConfig } from './fan-out.js';
@@ -7,12 +7,8 @@ import { median } from './measure.js';
 import { type Row, row, times } from './report.js';
 
 /** One throughput target: a GraphQL endpoint and the query every client repeats. */
-export interface Target {
-  name: string;
+export interface Target extends SmallQuery {
   url: string;
-  query: string;
-  /** Text every good answer contains. */
-  expect: string;
 }
 
 /** What one target achieved. */
@@ -25,32 +21,43 @@ export interface Rate {
   upstream: number;
 }
 
-/** The baseline of scenario 6: `{ hello }` from Yoga's hello world (see load.ts). */
+/** The query of scenario 6's baseline, Yoga's hello world (see load.ts). */
+export const HELLO_QUERY: SmallQuery = {
+  name: 'Yoga hello world',
+  query: '{ hello }',
+  expect: '"world"',
+};
+
+/** The baseline of scenario 6 at `url`. */
 export function helloTarget(url: string): Target {
-  return { name: HELLO, url, query: '{ hello }', expect: '"world"' };
+  return { ...HELLO_QUERY, url };
 }
 
 /** The name of the baseline target. */
-export const HELLO = 'Yoga hello world';
+export const HELLO = HELLO_QUERY.name;
 
 /** The cached small query the issue sets its target for: one manifest by digest. */
 const IMAGE = 'regql image(repo@digest)';
 
-/** The cached small queries: a manifest by digest, alone and inside its repository. */
-function cachedQueries(bench: Bench, gateway: RunningServer): Target[] {
-  const { repository, digest } = bench.seeded.sample;
-  const url = `${gateway.url}/graphql`;
+/** A query the throughput scenario repeats, and text every good answer contains. */
+export interface SmallQuery {
+  name: string;
+  query: string;
+  expect: string;
+}
+
+/** The cached small queries on a manifest: by digest alone, and inside its repository. */
+export function cachedQueries(sample: { repository: string; digest: string }): SmallQuery[] {
+  const { repository, digest } = sample;
   return [
     {
       name: IMAGE,
-      url,
       query: `{ image(reference: "${repository}@${digest}") { digest size } }`,
       expect: digest,
     },
     {
       // no target: `repository(name:)` asks the registry whether the repository exists
       name: 'regql repository{manifest(digest)}, + 1 existence request',
-      url,
       query: `{ repository(name: "${repository}") { manifest(reference: "${digest}") { digest size } } }`,
       expect: digest,
     },
@@ -103,7 +110,9 @@ export async function cachedQueryThroughput(
 ): Promise<Record<string, Rate>> {
   const gateway = await startServer(gatewayConfig(mode.url));
   try {
-    return await throughput(bench, mode, load, [...baselines, ...cachedQueries(bench, gateway)]);
+    const url = `${gateway.url}/graphql`;
+    const targets = cachedQueries(bench.seeded.sample).map((q) => ({ ...q, url }));
+    return await throughput(bench, mode, load, [...baselines, ...targets]);
   } finally {
     await gateway.close();
   }

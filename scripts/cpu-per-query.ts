@@ -9,11 +9,12 @@
  *
  *   node --import tsx scripts/cpu-per-query.ts
  */
-import { createSchema, createYoga } from 'graphql-yoga';
 import { gatewayConfig } from '../bench/fan-out.js';
+import { helloWorldYoga } from '../bench/load.js';
 import { median } from '../bench/measure.js';
 import { seedRegistry } from '../bench/seed.js';
 import { readSettings } from '../bench/settings.js';
+import { cachedQueries, HELLO_QUERY, type SmallQuery } from '../bench/throughput.js';
 import { startLocalRegistry } from '../src/demo/registry-process.js';
 import { createGateway } from '../src/gateway.js';
 
@@ -58,35 +59,21 @@ const registry = await startLocalRegistry('cpu-per-query-');
 try {
   const settings = readSettings({ BENCH_REPOS: '1', BENCH_TAGS: '1', BENCH_BIG_TAGS: '1' });
   const { repository, digest } = (await seedRegistry(registry.url, settings)).sample;
-  const hello = createYoga({
-    schema: createSchema({
-      typeDefs: 'type Query { hello: String! }',
-      resolvers: { Query: { hello: () => 'world' } },
-    }),
-    logging: false,
-  });
+  const hello = helloWorldYoga();
   const gateway = createGateway(gatewayConfig(registry.url));
   try {
-    const targets: [string, Fetch, string, string][] = [
-      ['Yoga hello world', hello.fetch, '{ hello }', 'world'],
-      [
-        'image(repo@digest)',
+    const targets: [SmallQuery, Fetch][] = [
+      [HELLO_QUERY, hello.fetch],
+      ...cachedQueries({ repository, digest }).map((q): [SmallQuery, Fetch] => [
+        q,
         gateway.yoga.fetch,
-        `{ image(reference: "${repository}@${digest}") { digest size } }`,
-        digest,
-      ],
-      [
-        'repository{manifest(digest)}',
-        gateway.yoga.fetch,
-        `{ repository(name: "${repository}") { manifest(reference: "${digest}") { digest size } } }`,
-        digest,
-      ],
+      ]),
     ];
-    for (const [name, fetch, query, expect] of targets) {
+    for (const [{ name, query, expect }, fetch] of targets) {
       const perQuery = await cpuPerQuery(fetch, query, expect);
       const lowest = Math.min(...perQuery).toFixed(0);
       console.log(
-        `${name.padEnd(30)} ${lowest} µs lowest, ${median(perQuery).toFixed(0)} µs median`,
+        `${name.padEnd(60)} ${lowest} µs lowest, ${median(perQuery).toFixed(0)} µs median`,
       );
     }
   } finally {
