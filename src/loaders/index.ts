@@ -56,9 +56,9 @@ function toError(error: unknown): Error {
 /**
  * Creates the loaders of one request. Digest-addressed manifests and configs come from the shared
  * cache (either tier: in-process, else Redis) when present, behind the same access check. A tag
- * costs one request either way: a GET (body and digest at once) when its digest is not cached, a
- * HEAD when the tag's last digest is cached and the HEAD confirms it; none while the registry's
- * last answer for it is younger than the tag TTL (TAG_TTL_MS, off by default).
+ * costs one request either way: a GET (body and digest at once), made conditional on the tag's
+ * last digest when that manifest is cached (a 304 without a body confirms it); none while the
+ * registry's last answer for it is younger than the tag TTL (TAG_TTL_MS, off by default).
  */
 export function createLoaders(
   client: RegistryClient,
@@ -95,15 +95,18 @@ export function createLoaders(
       }
     }
     const hint = await cache.tagHint(repository, tag);
+    // one request either way: a GET, conditional (304, no body) when the last digest is cached
+    const answer =
+      hint && (await cache.hasManifest(repository, hint))
+        ? await client.manifests.revalidate(repository, tag, hint)
+        : await client.manifests.get(repository, tag);
+    access.confirm(repository);
     let manifest: Manifest;
-    if (hint && (await cache.hasManifest(repository, hint))) {
-      const { digest } = await client.manifests.head(repository, tag);
-      access.confirm(repository);
-      manifest = await byDigest(repository, digest);
+    if (typeof answer === 'string') {
+      manifest = await byDigest(repository, answer);
     } else {
-      manifest = await client.manifests.get(repository, tag);
+      manifest = answer;
       cache.addManifest(repository, manifest);
-      access.confirm(repository);
     }
     cache.setTagHint(repository, tag, manifest.digest);
     manifests.prime({ repository, reference: manifest.digest }, manifest);

@@ -10,7 +10,7 @@ import {
   parseManifest,
 } from './manifest.js';
 import { baseMediaType, isManifestMediaType, MANIFEST_ACCEPT } from './media-types.js';
-import { parseDigest, validateReference, validateRepository } from './reference.js';
+import { isDigest, parseDigest, validateReference, validateRepository } from './reference.js';
 
 /** What a manifest HEAD tells: digest, media type and size, without the body. */
 export interface ManifestHead {
@@ -44,16 +44,40 @@ export class ManifestsApi {
    * to the Docker-Content-Digest the registry sent. The reported digest is the one computed.
    */
   async get(repository: string, reference: string): Promise<Manifest> {
+    // without a known digest only a 200 gets through, so there is always a manifest
+    return (await this.load(repository, reference)) as Manifest;
+  }
+
+  /**
+   * The manifest a tag names now, asked with `If-None-Match` of the digest it last named: that
+   * digest when the registry answers 304 Not Modified (no body), else the new manifest, parsed and
+   * verified. A conditional GET rather than a HEAD: undici closes the connection after every HEAD,
+   * so a HEAD per tag costs a new connection each (and a TLS handshake on https).
+   */
+  async revalidate(repository: string, tag: string, known: string): Promise<Manifest | string> {
+    if (!isDigest(known)) return this.get(repository, tag);
+    return (await this.load(repository, tag, known)) ?? known;
+  }
+
+  /** A verified manifest GET; undefined when `known` is given and the registry answers 304. */
+  private async load(
+    repository: string,
+    reference: string,
+    known?: string,
+  ): Promise<Manifest | undefined> {
     const ref = checkReference(repository, reference);
+    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
+    if (known) headers['if-none-match'] = `"${known}"`;
     const call = {
       method: 'GET',
       path: manifestPath(repository, reference),
-      headers: { accept: MANIFEST_ACCEPT },
+      headers,
       scopes: [pullScope(repository)],
-      expect: [200],
+      expect: known ? [200, 304] : [200],
       what: `manifest ${describe(repository, reference)}`,
     } as const;
     const { response, bytes } = await this.client.fetchBytes(call, MAX_MANIFEST_BYTES);
+    if (response.status === 304) return undefined;
     const contentType = header(response.headers, 'content-type');
     const claimed =
       'digest' in ref ? ref.digest : header(response.headers, 'docker-content-digest');

@@ -118,6 +118,18 @@ describe('manifests', () => {
     for (const head of heads) expect(head.digest).toBe(f.digest);
   });
 
+  it('revalidates a tag with If-None-Match: 304 keeps the digest, another digest gets the manifest', async () => {
+    const f = fixtures.multiArch;
+    expect(await client.manifests.revalidate(f.repository, f.tag, f.digest)).toBe(f.digest);
+    const other = fixtures.dockerImage.digest;
+    const fresh = await client.manifests.revalidate(f.repository, f.tag, other);
+    expect(typeof fresh === 'string' ? fresh : fresh.digest).toBe(f.digest);
+    expect(typeof fresh === 'string' ? fresh : fresh.kind).toBe('index');
+    await expect(
+      client.manifests.revalidate(f.repository, 'no-such-tag', f.digest),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('without an Accept list registry 2.8 converts to signed schema 1 with another digest', async () => {
     const f = fixtures.dockerImage;
     const answer = await client.manifests.negotiate(f.repository, f.tag, undefined);

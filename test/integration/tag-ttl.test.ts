@@ -53,7 +53,7 @@ describe('TAG_TTL_MS: a tag digest reused for a while', () => {
       const mark = gw.log.length;
       const again = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
       expect(again.data?.repository?.tag?.digest).toBe(moved.digest);
-      expect(callsSince(gw, mark)).toContain('HEAD manifests');
+      expect(callsSince(gw, mark)).toContain('GET manifests');
     } finally {
       await gw.close();
     }
