@@ -8,17 +8,24 @@ export interface DirectFanOut {
 }
 
 /**
+ * How much of the fan-out a direct client reads: `details`, everything; `names`, the catalog and
+ * every tag list (what the first part of a deferred fan-out needs); `first names`, the catalog and
+ * then the first repository's tag list (what the first streamed repository needs).
+ */
+export type Reach = 'details' | 'names' | 'first names';
+
+/**
  * Reads what the fan-out query answers the way a hand-written client would, with `connections`
  * connections to `origin` (a fresh pool, as a cold gateway has): the catalog, then per repository
  * its tag list, each tag's manifest (full Accept list) as soon as the list arrives, and each
- * distinct config as soon as a manifest names it (with `namesOnly`, just the catalog and the tag
- * lists: what the first part of a deferred fan-out needs). No verification, no parsing beyond JSON.
+ * distinct config as soon as a manifest names it; as far as `reach` says. No verification, no
+ * parsing beyond JSON.
  */
 export async function directFanOut(
   origin: string,
   connections: number,
   prefix: string,
-  namesOnly = false,
+  reach: Reach = 'details',
 ): Promise<DirectFanOut> {
   const pool = new Pool(origin, { connections });
   const get = async <T>(path: string, accept = 'application/json'): Promise<T> => {
@@ -41,22 +48,21 @@ export async function directFanOut(
   };
   try {
     const { repositories } = await get<{ repositories: string[] }>('/v2/_catalog?n=1000');
+    const fanOut = repositories.filter((name) => name.startsWith(prefix));
     const created = await Promise.all(
-      repositories
-        .filter((name) => name.startsWith(prefix))
-        .map(async (repository) => {
-          const { tags } = await get<{ tags: string[] }>(`/v2/${repository}/tags/list`);
-          if (namesOnly) return tags.map(() => undefined);
-          return Promise.all(
-            tags.map(async (tag) => {
-              const manifest = await get<{ config: { digest: string } }>(
-                `/v2/${repository}/manifests/${tag}`,
-                MANIFEST_ACCEPT,
-              );
-              return (await config(repository, manifest.config.digest)).created;
-            }),
-          );
-        }),
+      (reach === 'first names' ? fanOut.slice(0, 1) : fanOut).map(async (repository) => {
+        const { tags } = await get<{ tags: string[] }>(`/v2/${repository}/tags/list`);
+        if (reach !== 'details') return tags.map(() => undefined);
+        return Promise.all(
+          tags.map(async (tag) => {
+            const manifest = await get<{ config: { digest: string } }>(
+              `/v2/${repository}/manifests/${tag}`,
+              MANIFEST_ACCEPT,
+            );
+            return (await config(repository, manifest.config.digest)).created;
+          }),
+        );
+      }),
     );
     const all = created.flat();
     return { tags: all.length, dated: all.filter((time) => time !== undefined).length };

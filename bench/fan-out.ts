@@ -2,7 +2,7 @@ import { type Config, loadConfig } from '../src/config.js';
 import { type RunningServer, startServer } from '../src/server.js';
 import type { Child } from './child.js';
 import { type Bench, type Mode, progress } from './common.js';
-import { directFanOut } from './direct-client.js';
+import { directFanOut, type Reach } from './direct-client.js';
 import { type FirstPartResult, type FirstPartSpec, forkFirstPartClient } from './first-part.js';
 import {
   type FanOutData,
@@ -29,9 +29,14 @@ export interface FanOut {
   /** Warm again, on a gateway with TAG_TTL_MS (tags reused, not asked). */
   warmTtl: Measured;
   newestWarmTtl: Measured;
+  /** The deferred fan-out until its first part (every tag name). */
   firstPart: Measured;
   /** The direct client reading only what the first part needs: the catalog and the tag lists. */
   listing: Measured;
+  /** The streamed fan-out until its first part naming a tag (the first repository's). */
+  firstStreamed: Measured;
+  /** The direct client reading what that part needs: the catalog, then the first tag list. */
+  firstListing: Measured;
 }
 
 /** The tag TTL of the `warmTtl` scenarios: longer than a mode's rounds take. */
@@ -77,25 +82,29 @@ async function queryFanOut(bench: Bench, gateway: RunningServer): Promise<void> 
 }
 
 /**
- * The fan-out with each tag's details deferred, through a fresh gateway, timed by `client` (a
- * process of its own) until the first part; throws unless that part names every tag.
+ * The fan-out delivered incrementally, through a fresh gateway, timed by `client` (a process of
+ * its own) until the first part naming a tag. Throws unless, `deferred`, that is the initial part
+ * and it names every tag; or, `streamed`, a later part (the initial one names no repository).
  */
 async function timeFirstPart(
   bench: Bench,
   config: Config,
   client: Child<FirstPartSpec, FirstPartResult>,
+  delivery: 'deferred' | 'streamed',
 ): Promise<Timing> {
   const gateway = await startServer(config);
   try {
     const cpu = process.cpuUsage();
-    const { ms, tags } = await client.call({
+    const { ms, tags, part } = await client.call({
       url: `${gateway.url}/graphql`,
-      query: fanOutQuery(true),
+      query: fanOutQuery(true, delivery === 'streamed'),
       variables: fanOutVariables(bench),
     });
     const { user, system } = process.cpuUsage(cpu);
     const expected = bench.settings.repos * bench.settings.tags;
-    if (tags !== expected) throw new Error(`the first part named ${tags} tags`);
+    if (delivery === 'deferred' ? part !== 0 || tags !== expected : part === 0) {
+      throw new Error(`the first ${delivery} part naming a tag was part ${part}, with ${tags}`);
+    }
     return { ms, cpuMs: (user + system) / 1000 };
   } finally {
     await gateway.close();
@@ -112,18 +121,19 @@ async function queryNewest(bench: Bench, gateway: RunningServer): Promise<void> 
 }
 
 /**
- * The direct client; throws unless it read every tag, each with a creation time unless only
- * the names were asked for.
+ * The direct client; throws unless it read every tag (the first repository's for `first names`),
+ * each with a creation time when the details were asked for.
  */
 async function directly(
   bench: Bench,
   mode: Mode,
   connections: number,
-  namesOnly = false,
+  reach: Reach = 'details',
 ): Promise<void> {
-  const { tags, dated } = await directFanOut(mode.url, connections, FAN_OUT_PREFIX, namesOnly);
-  const expected = bench.settings.repos * bench.settings.tags;
-  if (tags !== expected || dated !== (namesOnly ? 0 : expected)) {
+  const { tags, dated } = await directFanOut(mode.url, connections, FAN_OUT_PREFIX, reach);
+  const { repos, tags: perRepository } = bench.settings;
+  const expected = (reach === 'first names' ? 1 : repos) * perRepository;
+  if (tags !== expected || dated !== (reach === 'details' ? expected : 0)) {
     throw new Error(`the direct client read ${tags} tags, ${dated} dated`);
   }
 }
@@ -182,8 +192,11 @@ async function fanOutRounds(
     newestWarm: warm(queryNewest),
     warmTtl: () => timed(() => queryFanOut(bench, withTtl)),
     newestWarmTtl: () => timed(() => queryNewest(bench, withTtl)),
-    firstPart: () => timeFirstPart(bench, config, client),
-    listing: () => timed(() => directly(bench, mode, config.upstream.connections, true)),
+    firstPart: () => timeFirstPart(bench, config, client, 'deferred'),
+    listing: () => timed(() => directly(bench, mode, config.upstream.connections, 'names')),
+    firstStreamed: () => timeFirstPart(bench, config, client, 'streamed'),
+    firstListing: () =>
+      timed(() => directly(bench, mode, config.upstream.connections, 'first names')),
   });
   const medians = Object.entries(figures).map(
     ([name, m]) => `${name} ${millis(m.median.ms)} (${m.median.requests})`,
@@ -224,7 +237,14 @@ export function fanOutRows(mode: Mode, f: FanOut): Row[] {
   const newest = ms(f.newestWarm) / ms(f.newestCold);
   const warmGets = contentGets(f.warm.upstream);
   const requests = (m: Measured) => m.median.requests;
-  const roundTrips = ms(f.firstPart) / mode.delayMs;
+  const roundTrips = (m: Measured) => ms(m) / mode.delayMs;
+  const firstPartRatio = (m: Measured, direct: Measured, what: string) =>
+    [
+      ...(mode.delayMs > 0
+        ? [`${roundTrips(m).toFixed(1)} round trips of ${mode.delayMs} ms`]
+        : []),
+      `${times(ms(m) / ms(direct))} the direct ${what} (${millis(ms(direct))})`,
+    ].join('; ');
   return [
     timedRow('1 lower bound: direct undici, regql cap', f.lower, 'baseline'),
     timedRow(
@@ -294,11 +314,13 @@ export function fanOutRows(mode: Mode, f: FanOut): Row[] {
     timedRow(
       '9 @defer fan-out, cold: first part (every tag name)',
       f.firstPart,
-      [
-        ...(mode.delayMs > 0 ? [`${roundTrips.toFixed(1)} round trips of ${mode.delayMs} ms`] : []),
-        `${times(ms(f.firstPart) / ms(f.listing))} the direct catalog + tag lists (${millis(ms(f.listing))})`,
-      ].join('; '),
-      ...onlyIf(mode.delayMs > 0, '≤ 3 round trips', roundTrips <= 3),
+      firstPartRatio(f.firstPart, f.listing, 'catalog + tag lists'),
+    ),
+    timedRow(
+      '9 @stream + @defer fan-out, cold: first streamed tag',
+      f.firstStreamed,
+      firstPartRatio(f.firstStreamed, f.firstListing, 'catalog, then first tag list'),
+      ...onlyIf(mode.delayMs > 0, '≤ 3 round trips', roundTrips(f.firstStreamed) <= 3),
     ),
   ];
 }

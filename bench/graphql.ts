@@ -19,16 +19,18 @@ const TAG_DETAILS = `digest
 
 /**
  * Every repository with the prefix → every tag → digest, sizes, platform, creation time, layers;
- * with `defer`, each tag's details come after all the names (incremental delivery).
+ * with `defer`, each tag's details come after all the names (incremental delivery); with
+ * `stream` too, each repository comes as its own part, in catalog order, once its tag list has.
  */
-export function fanOutQuery(defer: boolean): string {
+export function fanOutQuery(defer: boolean, stream = false): string {
+  const details = defer ? `... @defer { ${TAG_DETAILS} }` : TAG_DETAILS;
   return `query FanOut($prefix: String!, $repositories: Int!, $tags: Int!) {
   repositories(first: $repositories, namePrefix: $prefix) {
-    nodes {
+    nodes${stream ? ' @stream(initialCount: 0)' : ''} {
       name
       tags(first: $tags) {
         totalCount
-        nodes { name ${defer ? `... @defer { ${TAG_DETAILS} }` : TAG_DETAILS} }
+        nodes { name ${details} }
       }
     }
   }
@@ -45,13 +47,14 @@ export const NEWEST_QUERY = `query Newest($repository: String!) {
   }
 }`;
 
-/** The fan-out answer, as far as the benchmark checks it (without `manifest` in a first part). */
+/** A repository of the fan-out answer, as far as the benchmark checks it (without `manifest` when deferred). */
+export interface FanOutRepository {
+  tags: { nodes: { name: string; manifest?: { config?: { created: string | null } } }[] };
+}
+
+/** The fan-out answer, as far as the benchmark checks it. */
 export interface FanOutData {
-  repositories: {
-    nodes: {
-      tags: { nodes: { name: string; manifest?: { config?: { created: string | null } } }[] };
-    }[];
-  };
+  repositories: { nodes: FanOutRepository[] };
 }
 
 /** The NEWEST_QUERY answer, as far as the benchmark checks it. */
@@ -59,10 +62,13 @@ export interface NewestData {
   repository: { tags: { totalCount: number; nodes: { name: string }[] } };
 }
 
+/** The errors of a GraphQL answer. */
+type Errors = { message: string }[];
+
 /** A GraphQL answer. */
 interface Answer<T> {
   data?: T;
-  errors?: { message: string }[];
+  errors?: Errors;
 }
 
 /** The data of an answer; throws on errors or no data. */
@@ -91,34 +97,60 @@ export async function postGraphql<T>(
 }
 
 /**
- * POSTs an operation asking for incremental delivery (`multipart/mixed`) and resolves the data of
- * the first part as soon as it has arrived, dropping the connection (and so the rest).
+ * One part of an incremental delivery: the initial result (`data`), or a later one whose
+ * `incremental` entries each carry a deferred fragment's `data` or a streamed list's next `items`.
  */
-export async function firstPart<T>(
+export interface Part<T, Item> {
+  data?: T;
+  incremental?: { data?: unknown; items?: Item[]; path: (string | number)[]; errors?: Errors }[];
+  errors?: Errors;
+  hasNext?: boolean;
+}
+
+/** The Content-Length header of a part: the size of its JSON in bytes. */
+const PART_HEADERS = /content-length:\s*(\d+)/i;
+
+/**
+ * POSTs an operation asking for incremental delivery (`multipart/mixed`) and yields each part, as
+ * soon as it has arrived, parsed; throws on a part with errors. Leaving the loop early drops the
+ * connection (and so the rest).
+ */
+export async function* incrementalParts<T, Item>(
   url: string,
   query: string,
   variables: Record<string, unknown>,
-): Promise<T> {
+): AsyncGenerator<Part<T, Item>> {
   const { headers, body } = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
     body: JSON.stringify({ query, variables }),
   });
-  if (!String(headers['content-type']).startsWith('multipart/mixed')) {
-    throw new Error(`${url} answered ${headers['content-type']}, not multipart/mixed`);
-  }
-  let text = '';
-  for await (const chunk of body) {
-    text += chunk;
-    // a part is `\r\n---\r\n<headers>\r\n\r\n<JSON>`, ended by the next boundary
-    const start = text.indexOf('\r\n\r\n{');
-    const end = text.indexOf('\r\n---', start);
-    if (start >= 0 && end >= 0) {
-      body.destroy();
-      return dataOf(JSON.parse(text.slice(start + 4, end)) as Answer<T>, url);
+  try {
+    if (!String(headers['content-type']).startsWith('multipart/mixed')) {
+      throw new Error(`${url} answered ${headers['content-type']}, not multipart/mixed`);
     }
+    // a part is `\r\n---\r\n<headers>\r\n\r\n<JSON>`; the last boundary is `\r\n-----\r\n`
+    let buffer = Buffer.alloc(0);
+    for await (const chunk of body) {
+      buffer = Buffer.concat([buffer, chunk as Buffer]);
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) break;
+        const length = PART_HEADERS.exec(buffer.toString('latin1', 0, end))?.[1];
+        if (length === undefined) throw new Error(`${url} sent a part without a Content-Length`);
+        const start = end + 4;
+        if (buffer.length < start + Number(length)) break;
+        const json = buffer.toString('utf8', start, start + Number(length));
+        buffer = buffer.subarray(start + Number(length));
+        const part = JSON.parse(json) as Part<T, Item>;
+        const errors = [part, ...(part.incremental ?? [])].flatMap((p) => p.errors ?? []);
+        if (errors[0]) throw new Error(`${url}: ${errors[0].message}`);
+        yield part;
+      }
+    }
+  } finally {
+    body.destroy();
   }
-  throw new Error(`${url} ended before its first part`);
 }
 
 /** The boundary of the benchmark's multipart requests (never inside its JSON or data). */

@@ -1,7 +1,7 @@
 // Scenario 10 alone: `npm run bench:huge` (BENCH_HUGE_TAGS as for the whole benchmark), to see
 // how a request's memory changes with the number of tags without the other scenarios.
 import { progress } from './common.js';
-import { hugeTagRows, hugeTagScenario, seedHugeRepository } from './huge-tags.js';
+import { hugeTagRows, hugeTagScenario, seededLine, seedHugeRepository } from './huge-tags.js';
 import { startBenchRegistry } from './registry-log.js';
 import { formatTable } from './report.js';
 import { readSettings } from './settings.js';
@@ -12,9 +12,7 @@ async function main(): Promise<void> {
   const { registry, log } = await startBenchRegistry('bench-huge-');
   try {
     const seeded = await seedHugeRepository(registry, settings.hugeTags);
-    progress(
-      `seeded ${seeded.tags} tags on ${seeded.images} images in ${seeded.seconds.toFixed(1)} s`,
-    );
+    progress(seededLine(seeded));
     const figures = await hugeTagScenario({ settings, log }, registry.url, seeded);
     console.log(`\n${formatTable(hugeTagRows({ name: 'loopback' }, figures))}\n`);
   } finally {

@@ -2,7 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { type Bench, elapsedSeconds, type Mode, progress } from './common.js';
 import { forkDelayProxy } from './delay-proxy.js';
 import { fanOutRows, fanOutScenarios } from './fan-out.js';
-import { HUGE_REPOSITORY, hugeTagRows, hugeTagScenario, seedHugeRepository } from './huge-tags.js';
+import { hugeTagRows, hugeTagScenario, seededLine, seedHugeRepository } from './huge-tags.js';
 import { forkLoadGenerator, startHelloWorld } from './load.js';
 import { startBenchRegistry } from './registry-log.js';
 import { formatTable, type Row, writeResults } from './report.js';
@@ -40,9 +40,7 @@ async function main(): Promise<void> {
       `seeded ${seeded.images} tags, ${seeded.blobs} blobs in ${seeded.seconds.toFixed(1)} s`,
     );
     const huge = await seedHugeRepository(registry, settings.hugeTags);
-    progress(
-      `seeded ${HUGE_REPOSITORY} with ${huge.tags} tags on ${huge.images} images in ${huge.seconds.toFixed(1)} s`,
-    );
+    progress(seededLine(huge));
     const bench: Bench = { settings, seeded, log };
     const proxy = await forkDelayProxy(registry.url, delayMs);
     stops.unshift(proxy.child.stop);
@@ -89,7 +87,12 @@ async function main(): Promise<void> {
       },
       settings,
       seeding: { images: seeded.images, blobs: seeded.blobs, seconds: seeded.seconds },
-      hugeSeeding: { tags: huge.tags, images: huge.images, seconds: huge.seconds },
+      hugeSeeding: {
+        tags: huge.tags,
+        images: huge.images,
+        smaller: { tags: huge.smaller.tags, images: huge.smaller.images },
+        seconds: huge.seconds,
+      },
       rows,
       figures,
     });
