@@ -89,9 +89,10 @@ class Deadline {
     return controller.signal;
   }
 
-  /** The caller went away. */
+  /** The caller went away: everything stops, so the timer too (an execution cut short never finishes). */
   handleEvent(): void {
     this.controller?.abort();
+    clearTimeout(this.timer);
   }
 
   /** Ends the timer and stops listening to the caller. */

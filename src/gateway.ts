@@ -7,8 +7,10 @@ import { GraphQLError } from 'graphql';
 import {
   createYoga,
   type FetchAPI,
+  isAsyncIterable,
   maskError,
   type Plugin,
+  useExecutionCancellation,
   type YogaServerInstance,
 } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -228,10 +230,16 @@ function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
-/** Ends an operation's deadline timer once its execution is done (one object for every operation). */
+/**
+ * Ends an operation's deadline timer once its execution is done (one object for every operation):
+ * at once for a single result, after the last part for @defer/@stream.
+ */
 const FINISH_DEADLINE = {
-  onExecuteDone: ({ args }: { args: { contextValue: unknown } }) =>
-    (args.contextValue as Context).finish(),
+  onExecuteDone: ({ args, result }: { args: { contextValue: unknown }; result: unknown }) => {
+    const context = args.contextValue as Context;
+    if (!isAsyncIterable(result)) return context.finish();
+    return { onEnd: () => context.finish() };
+  },
 };
 
 /** Observers of what the gateway does upstream, and where it logs. */
@@ -319,8 +327,11 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       useQueryLimits(config),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
-      // the deadline timer of each operation ends with it
+      // the deadline timer of each operation ends with it (with its last part, when streamed)
       { onExecute: () => FINISH_DEADLINE },
+      // a caller who hangs up stops the execution: no further resolvers (nor deferred parts) run,
+      // so no further upstream calls; useOperations logs the operation once, as cancelled
+      useExecutionCancellation(),
     ],
   });
   return {

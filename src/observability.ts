@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type GraphQLError, getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from './config.js';
@@ -44,6 +44,11 @@ export class Metrics {
     name: 'regql_graphql_errors_total',
     help: 'GraphQL errors returned, by extensions.code',
     labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly cancelled = new Counter({
+    name: 'regql_graphql_operations_cancelled_total',
+    help: 'GraphQL operations whose caller went away before the whole answer was sent',
     registers: [this.registry],
   });
   private readonly upstream = new Counter({
@@ -116,6 +121,11 @@ export class Metrics {
   observeErrors(codes: readonly string[]): void {
     for (const code of codes) this.errors.inc({ code });
   }
+
+  /** Counts an operation whose caller went away. */
+  observeCancelled(): void {
+    this.cancelled.inc();
+  }
 }
 
 /** A caller's X-Request-Id when it is a sane token, else a new one. */
@@ -158,7 +168,8 @@ export function requestIdFor(request: Request): string {
 /**
  * `/health` (the process answers), `/ready` (the registry answers `GET /v2/`, and no shutdown is
  * under way), `/metrics` (Prometheus), an `X-Request-Id` on every answer, and one JSON log line
- * per operation with its name, duration, upstream call count and error codes.
+ * per operation with its name, duration, upstream call count and error codes (and `outcome:
+ * "cancelled"` when its caller went away first; a streamed answer's line comes after its last part).
  */
 export function useOperations(deps: OperationsDeps): Plugin {
   return {
@@ -182,29 +193,73 @@ export function useOperations(deps: OperationsDeps): Plugin {
         operation: args.operationName ?? operation?.name?.value ?? null,
       });
     },
-    onResultProcess({ request, result }) {
+    onResultProcess({ request, result, setResult }) {
+      // a streamed result (@defer, @stream) is reported once its last part has gone, or the caller
+      if (isAsyncIterable(result)) {
+        const codes: string[] = [];
+        setResult(notedParts(result, codes, () => report(deps, request, codes)));
+        return;
+      }
       const results = Array.isArray(result) ? result : [result];
-      const codes = results.flatMap((r) =>
-        'errors' in r && Array.isArray(r.errors)
-          ? r.errors.map((e: GraphQLError) => String(e.extensions?.code ?? 'UNKNOWN'))
-          : [],
-      );
-      deps.metrics.observeErrors(codes);
-      // the line is not even built when the level leaves it out (LOG_LEVEL=warn)
-      if (!deps.logger.isLevelEnabled('info')) return;
-      const run = executed.get(request);
-      deps.logger.info(
-        {
-          requestId: requestIdFor(request),
-          operation: run?.operation ?? null,
-          durationMs: run ? Math.round(performance.now() - run.context.started) : undefined,
-          upstreamCalls: run?.context.upstreamCalls.count ?? 0,
-          errors: codes.length ? codes : undefined,
-        },
-        'graphql',
-      );
+      report(deps, request, results.flatMap(errorCodes));
     },
   };
+}
+
+/** One part of an answer: a whole result, or a streamed part with its incremental results. */
+type AnswerPart = { errors?: readonly GraphQLError[]; incremental?: readonly AnswerPart[] };
+
+/** The contract codes of a part's errors (and of its incremental results'). */
+function errorCodes(part: AnswerPart): string[] {
+  const codes = Array.isArray(part.errors)
+    ? part.errors.map((e: GraphQLError) => String(e.extensions?.code ?? 'UNKNOWN'))
+    : [];
+  return Array.isArray(part.incremental)
+    ? codes.concat(part.incremental.flatMap(errorCodes))
+    : codes;
+}
+
+/**
+ * The parts of a streamed answer as they pass, their error codes added to `codes`; `end` runs
+ * once when the stream stops: finished, failed, or dropped by a caller who went away.
+ */
+async function* notedParts<T extends AnswerPart>(
+  parts: AsyncIterable<T>,
+  codes: string[],
+  end: () => void,
+): AsyncGenerator<T> {
+  try {
+    for await (const part of parts) {
+      codes.push(...errorCodes(part));
+      yield part;
+    }
+  } finally {
+    end();
+  }
+}
+
+/**
+ * Counts an operation's error codes (and its cancellation: the caller went away, so nothing or
+ * only part of the answer reached it) and writes its one log line.
+ */
+function report(deps: OperationsDeps, request: Request, codes: readonly string[]): void {
+  deps.metrics.observeErrors(codes);
+  const cancelled = request.signal.aborted;
+  if (cancelled) deps.metrics.observeCancelled();
+  // the line is not even built when the level leaves it out (LOG_LEVEL=warn)
+  if (!deps.logger.isLevelEnabled('info')) return;
+  const run = executed.get(request);
+  deps.logger.info(
+    {
+      requestId: requestIdFor(request),
+      operation: run?.operation ?? null,
+      durationMs: run ? Math.round(performance.now() - run.context.started) : undefined,
+      upstreamCalls: run?.context.upstreamCalls.count ?? 0,
+      errors: codes.length ? codes : undefined,
+      outcome: cancelled ? 'cancelled' : undefined,
+    },
+    'graphql',
+  );
 }
 
 /** The `/ready` answer: 200 once the registry answers `GET /v2/`, 503 while draining or when it does not. */

@@ -7,6 +7,7 @@ import {
   type ManifestKey,
   orNull,
 } from '../../loaders/index.js';
+import { abortedError } from '../../registry/http.js';
 import { validateTag } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
 import {
@@ -181,8 +182,12 @@ async function createdPage(
   if (cursor) drop(cursor);
   const window = new CreatedWindow<Dated>(size, descending, cursor);
   let next = 0;
+  const { signal } = context;
   const worker = async () => {
     while (next < tags.length) {
+      // the caller went away or the deadline passed: take no more tags (a tag served from the
+      // caches would not notice)
+      if (signal.aborted) throw abortedError(signal, signal.reason);
       const name = tags[next++]!;
       if (name === after) continue;
       let tag: Dated;
