@@ -197,11 +197,11 @@ export function useOperations(deps: OperationsDeps): Plugin {
       // a streamed result (@defer, @stream) is reported once its last part has gone, or the caller
       if (isAsyncIterable(result)) {
         const codes: string[] = [];
-        setResult(notedParts(result, codes, () => report(deps, request, codes)));
+        setResult(notedParts(result, codes, () => report(deps, request, codes, true)));
         return;
       }
       const results = Array.isArray(result) ? result : [result];
-      report(deps, request, results.flatMap(errorCodes));
+      report(deps, request, results.flatMap(errorCodes), false);
     },
   };
 }
@@ -242,9 +242,15 @@ async function* notedParts<T extends AnswerPart>(
  * Counts an operation's error codes (and its cancellation: the caller went away, so nothing or
  * only part of the answer reached it) and writes its one log line.
  */
-function report(deps: OperationsDeps, request: Request, codes: readonly string[]): void {
+function report(
+  deps: OperationsDeps,
+  request: Request,
+  codes: readonly string[],
+  streamed: boolean,
+): void {
   deps.metrics.observeErrors(codes);
-  const cancelled = request.signal.aborted;
+  // a whole answer without errors was not cut short; reading the signal makes it (microseconds)
+  const cancelled = (streamed || codes.length > 0) && request.signal.aborted;
   if (cancelled) deps.metrics.observeCancelled();
   // the line is not even built when the level leaves it out (LOG_LEVEL=warn)
   if (!deps.logger.isLevelEnabled('info')) return;
