@@ -43,14 +43,15 @@ export interface Loaders {
   ping(): Promise<RegistryPing>;
 }
 
-/** Runs `load` for every key, turning each failure into that key's Error (one bad key never fails the batch). */
+/**
+ * Runs `load` for every key of a batch and hands DataLoader each key's own promise, which its
+ * `load` adopts: a key settles when its request does (one failure fails that key only), not when
+ * the slowest key of the batch does. A key's @defer part, or the config fetch that follows its
+ * manifest, need not wait for the other 999 manifests of the batch.
+ */
 function each<K, V>(load: (key: K) => Promise<V>) {
-  return (keys: readonly K[]): Promise<(V | Error)[]> =>
-    Promise.all(keys.map((key) => load(key).catch((error: unknown) => toError(error))));
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  // DataLoader resolves each key with its value; a promise value is adopted as it settles
+  return (keys: readonly K[]) => Promise.resolve(keys.map(load) as unknown as V[]);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { seeded } from '../support/clients.js';
-import { gatewayFor } from '../support/gateway.js';
+import { gatewayAt, gatewayFor } from '../support/gateway.js';
+import { startProxy } from '../support/proxy.js';
 
-const { fixtures } = seeded('open');
+const { fixtures, registry } = seeded('open');
 
 /** The JSON parts of a multipart/mixed incremental delivery, in order. */
 async function parts(response: Response): Promise<Record<string, unknown>[]> {
@@ -49,5 +50,48 @@ describe('@defer', () => {
       .flatMap((p) => (p.incremental as { data: { digest?: string } }[] | undefined) ?? [])
       .map((i) => i.data.digest);
     expect(digests).toEqual(f.tags.map(() => f.digest));
+  });
+});
+
+describe('@defer parts as each request ends', () => {
+  it('a tag whose manifest never comes does not hold back the parts of the others', async () => {
+    const f = fixtures.paged;
+    const slow = f.tags[0]!;
+    // the registry never answers for one tag: its part can only come with the operation's timeout
+    const proxy = await startProxy(registry.url, (req) =>
+      req.path === `/v2/${f.repository}/manifests/${slow}`
+        ? { kind: 'stall' }
+        : { kind: 'forward' },
+    );
+    const gw = gatewayAt(proxy.url, { OPERATION_TIMEOUT_MS: '3000' });
+    try {
+      const response = await gw.gateway.yoga.fetch('http://regql.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+        body: JSON.stringify({
+          query: `{ repository(name: "${f.repository}") { tags { nodes { name ... @defer { digest } } } } }`,
+        }),
+      });
+      const [first, ...later] = await parts(response);
+      const names = (
+        first as { data: { repository: { tags: { nodes: { name: string }[] } } } }
+      ).data.repository.tags.nodes.map((n) => n.name);
+      // the tag names each later part brings, and whether it brought them with an error
+      const brought = later.map((part) =>
+        ((part.incremental ?? []) as { path: (string | number)[]; errors?: unknown[] }[]).map(
+          (i) => `${names[Number(i.path[3])]}${i.errors ? ' failed' : ''}`,
+        ),
+      );
+      const slowPart = brought.findIndex((tags) => tags.includes(`${slow} failed`));
+      expect(slowPart).toBeGreaterThan(0);
+      // every other tag came in an earlier part than the one that waited for the timeout
+      expect(brought.slice(0, slowPart).flat().sort()).toEqual(
+        names.filter((n) => n !== slow).sort(),
+      );
+      expect(brought[slowPart]).toEqual([`${slow} failed`]);
+    } finally {
+      await gw.close();
+      await proxy.close();
+    }
   });
 });
