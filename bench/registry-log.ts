@@ -38,15 +38,19 @@ export class RegistryLog {
   }
 }
 
-/** The kind of a registry request: `GET manifest by tag`, `HEAD blob`, `GET tags/list`, ... */
-function kindOf({ method, path }: LoggedRequest): string {
+/**
+ * The kind of a registry request: `GET manifest by tag`, `GET manifest by tag (304)` (a
+ * conditional GET the registry answered without a body), `HEAD blob by digest`, `GET tags/list`...
+ */
+function kindOf({ method, path, status }: LoggedRequest): string {
   const route = path.split('?', 1)[0]!;
   if (route === '/v2/_catalog') return `${method} catalog`;
   if (route.endsWith('/tags/list')) return `${method} tags/list`;
   const object = /\/(manifests|blobs)\/([^/]+)$/.exec(route);
   if (object) {
     const what = object[1] === 'manifests' ? 'manifest' : 'blob';
-    return `${method} ${what} ${object[2]!.includes(':') ? 'by digest' : 'by tag'}`;
+    const by = object[2]!.includes(':') ? 'by digest' : 'by tag';
+    return `${method} ${what} ${by}${status === 304 ? ' (304)' : ''}`;
   }
   if (route.includes('/blobs/uploads/')) return `${method} upload`;
   return `${method} ${route}`;
