@@ -241,6 +241,36 @@ const FINISH_DEADLINE = {
   },
 };
 
+/** The message of an error masked because it was not expected (Yoga's own default). */
+const MASKED_MESSAGE = 'Unexpected error.';
+
+/**
+ * Gives the errors inside @defer/@stream parts (`incremental[].errors`) what the first part's get:
+ * the contract's `code`, and a mask over anything unexpected (logged instead). Yoga's error
+ * masking reads only a part's top-level `errors`.
+ */
+function useIncrementalErrors(logger: Logger): Plugin {
+  const mask = (error: GraphQLError) => {
+    if (!isExpected(error)) logger.error({ err: error.originalError ?? error }, 'unexpected error');
+    return toClientError(error, MASKED_MESSAGE) as GraphQLError;
+  };
+  return {
+    onExecute: () => ({
+      onExecuteDone: () => ({
+        onNext({ result, setResult }) {
+          if (!('incremental' in result) || !result.incremental?.some((entry) => entry.errors)) {
+            return;
+          }
+          const incremental = result.incremental.map((entry) =>
+            entry.errors ? Object.assign({}, entry, { errors: entry.errors.map(mask) }) : entry,
+          );
+          setResult(Object.assign({}, result, { incremental }));
+        },
+      }),
+    }),
+  };
+}
+
 /** Per parsed document (Yoga reuses it for the same text): whether it asks for @defer or @stream. */
 const incremental = new WeakMap<DocumentNode, boolean>();
 
@@ -347,6 +377,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       // after the multipart parser: a body without a Content-Length is counted whoever parses it
       useBodyLimit(MAX_REQUEST_BYTES),
       useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
+      // the contract's codes inside @defer/@stream parts too
+      useIncrementalErrors(logger),
       ...(store && persisted
         ? [
             usePersistedOperations({

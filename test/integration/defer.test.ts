@@ -95,3 +95,40 @@ describe('@defer parts as each request ends', () => {
     }
   });
 });
+
+describe('errors inside @defer parts', () => {
+  it('carry the contract code, as in a single answer, and no upstream body', async () => {
+    const f = fixtures.paged;
+    const failing = f.tags[0]!;
+    const proxy = await startProxy(registry.url, (req) =>
+      req.path === `/v2/${f.repository}/manifests/${failing}`
+        ? {
+            kind: 'respond',
+            status: 500,
+            body: '{"errors":[{"code":"UNKNOWN","message":"secret upstream detail"}]}',
+          }
+        : { kind: 'forward' },
+    );
+    const gw = gatewayAt(proxy.url, { UPSTREAM_RETRIES: '0' });
+    try {
+      const response = await gw.gateway.yoga.fetch('http://regql.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+        body: JSON.stringify({
+          query: `{ repository(name: "${f.repository}") { tags { nodes { name ... @defer { digest } } } } }`,
+        }),
+      });
+      const errors = (await parts(response)).flatMap((part) =>
+        (
+          (part.incremental ?? []) as { errors?: { message: string; extensions?: object }[] }[]
+        ).flatMap((entry) => entry.errors ?? []),
+      );
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.extensions).toEqual({ code: 'UPSTREAM_ERROR', registryCode: 'UNKNOWN' });
+      expect(errors[0]?.message).not.toContain('secret');
+    } finally {
+      await gw.close();
+      await proxy.close();
+    }
+  });
+});
