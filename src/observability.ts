@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -10,16 +10,20 @@ import type { UploadTracker } from './loaders/uploads.js';
 import type { RegistryClient } from './registry/client.js';
 import type { UpstreamEvent } from './registry/http.js';
 
-/** A JSON logger at the configured level; credentials are redacted wherever they might appear. */
-export function createLogger(level: Config['logLevel']): Logger {
-  return pino({
+/**
+ * A JSON logger at the configured level, to stdout or `destination`; credentials are redacted
+ * wherever they might appear.
+ */
+export function createLogger(level: Config['logLevel'], destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'regql' },
     redact: {
       paths: ['authorization', '*.authorization', 'password', '*.password', 'token', '*.token'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The API area of an upstream path, a bounded label: manifests, blobs, uploads, tags, ... */

@@ -26,8 +26,8 @@ const TAGS = Array.from({ length: 150 }, (_, i) => `t${String(i).padStart(3, '0'
 const BEFORE_HANG_UP = 5;
 /** What a log line of an operation may hold: no upstream bodies, no credentials. */
 const LINE_FIELDS = [
-  ...['level', 'time', 'pid', 'hostname', 'msg', 'requestId', 'operation', 'durationMs'],
-  ...['upstreamCalls', 'errors', 'outcome'],
+  ...['level', 'time', 'pid', 'hostname', 'service', 'msg', 'requestId', 'operation'],
+  ...['durationMs', 'upstreamCalls', 'errors', 'outcome'],
 ];
 
 let proxy: FaultProxy;

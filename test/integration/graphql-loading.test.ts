@@ -5,10 +5,10 @@ import {
   RepositoryManifestDocument,
   TagDetailsDocument,
 } from '../generated/graphql.js';
-import { pushImage } from '../harness/fixtures.js';
 import { seeded } from '../support/clients.js';
 import { gatewayAt, gatewayFor } from '../support/gateway.js';
 import { startProxy } from '../support/proxy.js';
+import { readThenMove } from '../support/tags.js';
 
 const { fixtures, registry } = seeded('open');
 
@@ -71,11 +71,8 @@ describe('loading: every distinct upstream object once per query', () => {
 
   it('a tag moved since: the same one conditional GET brings the new manifest', async () => {
     const repository = `moved/${randomUUID().slice(0, 8)}`;
-    const first = await pushImage(registry, repository, 'v1');
-    const cold = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
+    const { first, cold, moved } = await readThenMove(gw, registry, repository);
     expect(cold.data?.repository?.tag?.digest).toBe(first.digest);
-    const moved = await pushImage(registry, repository, 'v1');
-    expect(moved.digest).not.toBe(first.digest);
     const mark = gw.log.length;
     const again = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
     expect(again.data?.repository?.tag?.digest).toBe(moved.digest);

@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createGateway } from '../../src/gateway.js';
@@ -11,21 +9,11 @@ import { startServer } from '../../src/server.js';
 import { ImageDocument } from '../generated/graphql.js';
 import { seeded } from '../support/clients.js';
 import { gatewayAt, gatewayFor, type TestGateway } from '../support/gateway.js';
+import { capturedLogger } from '../support/logs.js';
 import { startProxy } from '../support/proxy.js';
 
 const { registry, fixtures } = seeded('open');
 const f = fixtures.dockerImage;
-
-/** A pino logger whose JSON lines land in `lines`. */
-function capturedLogger(lines: Record<string, unknown>[]) {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return pino({ level: 'info', redact: ['*.authorization'] }, sink);
-}
 
 /** Requests a path of a test gateway's Yoga app. */
 async function get(gw: TestGateway, path: string, init: RequestInit = {}): Promise<Response> {

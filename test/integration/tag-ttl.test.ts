@@ -9,6 +9,7 @@ import {
 import { pushImage } from '../harness/fixtures.js';
 import { seeded } from '../support/clients.js';
 import { gatewayFor } from '../support/gateway.js';
+import { readThenMove } from '../support/tags.js';
 
 const { registry } = seeded('open');
 
@@ -26,12 +27,9 @@ describe('TAG_TTL_MS: a tag digest reused for a while', () => {
   it('within the TTL a tag costs no request, and a tag moved elsewhere shows its previous image', async () => {
     const gw = gatewayFor('open', { TAG_TTL_MS: '600000' });
     try {
-      const repository = scratch();
-      const first = await pushImage(registry, repository, 'v1');
-      const cold = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
+      const { first, cold } = await readThenMove(gw, registry, scratch());
       expect(cold.data?.repository?.tag?.digest).toBe(first.digest);
-      const moved = await pushImage(registry, repository, 'v1');
-      expect(moved.digest).not.toBe(first.digest);
+      const repository = first.repository;
       const mark = gw.log.length;
       const warm = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
       expect(warm).toEqual(cold);
@@ -46,9 +44,7 @@ describe('TAG_TTL_MS: a tag digest reused for a while', () => {
     const gw = gatewayFor('open', { TAG_TTL_MS: '1' });
     try {
       const repository = scratch();
-      await pushImage(registry, repository, 'v1');
-      await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
-      const moved = await pushImage(registry, repository, 'v1');
+      const { moved } = await readThenMove(gw, registry, repository);
       await sleep(20);
       const mark = gw.log.length;
       const again = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });

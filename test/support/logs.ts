@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../src/observability.js';
 
-/** A pino logger at `info` whose JSON lines land in `lines`, parsed. */
+/** The gateway's own logger (its redaction included) at `info`, its JSON lines parsed into `lines`. */
 export function capturedLogger(lines: Record<string, unknown>[]): Logger {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -9,5 +10,5 @@ export function capturedLogger(lines: Record<string, unknown>[]): Logger {
       done();
     },
   });
-  return pino({ level: 'info' }, sink);
+  return createLogger('info', sink);
 }

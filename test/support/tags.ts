@@ -1,6 +1,9 @@
 import { DOCKER_MANIFEST_V2, OCI_INDEX, OCI_MANIFEST } from '../../src/registry/media-types.js';
+import { TagDetailsDocument } from '../generated/graphql.js';
 import { authorization } from '../harness/auth.js';
+import { pushImage } from '../harness/fixtures.js';
 import type { RegistryInfo } from '../harness/types.js';
+import type { TestGateway } from './gateway.js';
 
 /**
  * Puts the manifest that `repository:from` names onto each of `tags` as well, byte for byte, with
@@ -31,4 +34,21 @@ export async function tagAlso(
       throw new Error(`PUT ${repository}:${tag} answered ${put.status}: ${await put.text()}`);
     }
   }
+}
+
+/**
+ * Pushes an image as `repository:tag`, reads the tag through `gw` (which caches what it saw),
+ * then pushes another image onto the tag behind the gateway's back.
+ */
+export async function readThenMove(
+  gw: TestGateway,
+  registry: RegistryInfo,
+  repository: string,
+  tag = 'v1',
+) {
+  const first = await pushImage(registry, repository, tag);
+  const cold = await gw.execute(TagDetailsDocument, { repository, tag });
+  const moved = await pushImage(registry, repository, tag);
+  if (moved.digest === first.digest) throw new Error('the second push made the same image');
+  return { first, cold, moved };
 }
