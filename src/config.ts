@@ -98,6 +98,14 @@ const schema = z.object({
     .describe(
       'Milliseconds calls fail fast once the circuit is open, before they try the registry again.',
     ),
+  RESPONSE_CACHE_TTL_MS: wholeNumber(0, 3_600_000)
+    .default(0)
+    .describe(
+      "Milliseconds a whole query answer is reused for the same query, variables and caller's credentials (0: off). Within it the answer does not change, except that any mutation through this gateway empties the cache.",
+    ),
+  RESPONSE_CACHE_MAX_BYTES: positiveInt(2 ** 40)
+    .default(64 * 1024 * 1024)
+    .describe('Bytes of JSON answers the response cache keeps (least recently used go first).'),
   CACHE_MAX_BYTES: positiveInt(2 ** 40)
     .default(256 * 1024 * 1024)
     .describe('Bytes of digest-addressed manifests and configs cached in process.'),
@@ -185,6 +193,8 @@ export interface Config {
   accessCheckTtlMs: number;
   /** How long a tag's digest from the registry is reused (0: never). */
   tagTtlMs: number;
+  /** Whole query answers reused per query, variables and credentials (ttlMs 0: off). */
+  responseCache: { ttlMs: number; maxBytes: number };
   credentials: { username: string; password: string } | undefined;
   publicRegistryHost: string;
   port: number;
@@ -273,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authMode: e.AUTH_MODE,
     accessCheckTtlMs: e.ACCESS_CHECK_TTL_MS,
     tagTtlMs: e.TAG_TTL_MS,
+    responseCache: { ttlMs: e.RESPONSE_CACHE_TTL_MS, maxBytes: e.RESPONSE_CACHE_MAX_BYTES },
     credentials:
       e.REGISTRY_USERNAME && e.REGISTRY_PASSWORD
         ? { username: e.REGISTRY_USERNAME, password: e.REGISTRY_PASSWORD }

@@ -25,6 +25,7 @@ import { createLogger, json, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
 import { RegistryError } from './registry/errors.js';
 import type { UpstreamEvent } from './registry/http.js';
+import { ResponseCache, useAnswerCache } from './response-cache.js';
 import { DEFAULT_QUERY } from './schema/default-query.js';
 import { schema } from './schema/index.js';
 
@@ -388,6 +389,10 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
           ]
         : []),
       useQueryLimits(config),
+      // whole answers reused for a while (RESPONSE_CACHE_TTL_MS), after the limits and the log
+      ...(config.responseCache.ttlMs > 0
+        ? useAnswerCache(config, new ResponseCache(config.responseCache.maxBytes))
+        : []),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
       // the deadline timer of each operation ends with it (with its last part, when streamed)

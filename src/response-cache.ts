@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { type Cache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { type ExecutionResult, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+import type { Config } from './config.js';
+
+/**
+ * Whole query answers by key, each kept for the TTL it was stored with, bounded in bytes of JSON
+ * (least recently used go first). A mutation empties it: which answers a mutation changes is not
+ * known, and a portal that just deleted a tag must not see it again.
+ */
+export class ResponseCache implements Cache {
+  private readonly answers: LRUCache<string, ExecutionResult>;
+  /** Bumped by every mutation; part of each key, so an answer begun before one is never served. */
+  private generation = 0;
+
+  constructor(maxBytes: number) {
+    this.answers = new LRUCache<string, ExecutionResult>({
+      maxSize: maxBytes,
+      sizeCalculation: (answer) => Math.max(1, JSON.stringify(answer).length),
+    });
+  }
+
+  /** Keeps an answer for `ttl` milliseconds (Infinity: until evicted or a mutation). */
+  set(id: string, data: ExecutionResult, _entities: unknown, ttl: number): void {
+    this.answers.set(id, data, Number.isFinite(ttl) ? { ttl } : {});
+  }
+
+  /** The answer kept under `id`, if any and not expired. */
+  get(id: string): ExecutionResult | undefined {
+    return this.answers.get(id);
+  }
+
+  /** Empties the cache (any mutation: which answers it changed is not known). */
+  invalidate(): void {
+    this.generation++;
+    this.answers.clear();
+  }
+
+  /** The part of a key that a mutation changes. */
+  get epoch(): number {
+    return this.generation;
+  }
+}
+
+/**
+ * The response cache (RESPONSE_CACHE_TTL_MS): a query answered without errors is answered again
+ * from memory, for the same query, variables and credentials, until the TTL ends or a mutation
+ * runs. In `passthrough` mode answers are kept per caller (a hash of its Authorization header,
+ * the header itself is never kept); in `service` mode every caller reads the registry as the same
+ * account, so they share them.
+ */
+export function useAnswerCache(config: Config, cache: ResponseCache): Plugin[] {
+  const credentialsOf = (request: Request) =>
+    config.authMode === 'passthrough'
+      ? createHash('sha256')
+          .update(request.headers.get('authorization') ?? '')
+          .digest('base64url')
+      : 'service';
+  return [
+    useResponseCache({
+      cache,
+      ttl: config.responseCache.ttlMs,
+      session: (request) => `${cache.epoch}:${credentialsOf(request)}`,
+      // which answers a mutation touches is not known: any mutation empties the cache (below)
+      invalidateViaMutation: false,
+    }),
+    {
+      onExecute({ args }) {
+        const operation = getOperationAST(args.document, args.operationName);
+        if (operation?.operation !== 'mutation') return;
+        // before (answers begun earlier may still be stored, under the old epoch) and after
+        cache.invalidate();
+        return { onExecuteDone: () => cache.invalidate() };
+      },
+    },
+  ];
+}
