@@ -14,6 +14,19 @@ import { readThenMove } from '../support/tags.js';
 
 const open = seeded('open');
 
+/** Runs `work` on a gateway for the open registry with `env`, then closes the gateway. */
+async function withGateway(
+  env: Record<string, string>,
+  work: (gw: TestGateway) => Promise<void>,
+): Promise<void> {
+  const gw = gatewayFor('open', env);
+  try {
+    await work(gw);
+  } finally {
+    await gw.close();
+  }
+}
+
 /** Runs `work` and resolves its result with the upstream calls it made. */
 async function counted<T>(gw: TestGateway, work: () => Promise<T>): Promise<[T, number]> {
   const mark = gw.log.length;
@@ -22,21 +35,16 @@ async function counted<T>(gw: TestGateway, work: () => Promise<T>): Promise<[T, 
 }
 
 describe('RESPONSE_CACHE_TTL_MS: whole answers reused', () => {
-  it('is off by default: the same query asks the registry again', async () => {
-    const gw = gatewayFor('open');
-    try {
+  it('is off by default: the same query asks the registry again', () =>
+    withGateway({}, async (gw) => {
       const name = open.fixtures.shared.repository;
       await gw.execute(RepositoryFanOutDocument, { name });
       const [, calls] = await counted(gw, () => gw.execute(RepositoryFanOutDocument, { name }));
       expect(calls).toBeGreaterThan(0);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  it('answers the same query and variables from memory, other variables from the registry', async () => {
-    const gw = gatewayFor('open', { RESPONSE_CACHE_TTL_MS: '600000' });
-    try {
+  it('answers the same query and variables from memory, other variables from the registry', () =>
+    withGateway({ RESPONSE_CACHE_TTL_MS: '600000' }, async (gw) => {
       const name = open.fixtures.shared.repository;
       const [cold, coldCalls] = await counted(gw, () =>
         gw.execute(RepositoryFanOutDocument, { name }),
@@ -53,14 +61,10 @@ describe('RESPONSE_CACHE_TTL_MS: whole answers reused', () => {
         gw.execute(RepositoryFanOutDocument, { name: other }),
       );
       expect(otherCalls).toBeGreaterThan(0);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  it('keeps a @defer answer whole once its last part is in, and serves it as one part', async () => {
-    const gw = gatewayFor('open', { RESPONSE_CACHE_TTL_MS: '600000' });
-    try {
+  it('keeps a @defer answer whole once its last part is in, and serves it as one part', () =>
+    withGateway({ RESPONSE_CACHE_TTL_MS: '600000' }, async (gw) => {
       const f = open.fixtures.paged;
       const deferred = async () => {
         const response = await gw.gateway.yoga.fetch('http://regql.test/graphql', {
@@ -79,14 +83,10 @@ describe('RESPONSE_CACHE_TTL_MS: whole answers reused', () => {
       expect(calls).toBe(0);
       expect(warm).toHaveLength(1);
       expect(warm[0]?.split(f.digest).length).toBe(3);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  it('within the TTL a tag moved elsewhere shows its previous image; after it, the new one', async () => {
-    const gw = gatewayFor('open', { RESPONSE_CACHE_TTL_MS: '300' });
-    try {
+  it('within the TTL a tag moved elsewhere shows its previous image; after it, the new one', () =>
+    withGateway({ RESPONSE_CACHE_TTL_MS: '300' }, async (gw) => {
       const repository = `answers/${randomUUID().slice(0, 8)}`;
       const { first, cold, moved } = await readThenMove(gw, open.registry, repository);
       expect(cold.data?.repository?.tag?.digest).toBe(first.digest);
@@ -95,14 +95,10 @@ describe('RESPONSE_CACHE_TTL_MS: whole answers reused', () => {
       await sleep(400);
       const after = await gw.execute(TagDetailsDocument, { repository, tag: 'v1' });
       expect(after.data?.repository?.tag?.digest).toBe(moved.digest);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
-  it('a mutation through the gateway empties it: a deleted tag is gone at once', async () => {
-    const gw = gatewayFor('open', { RESPONSE_CACHE_TTL_MS: '600000', READ_ONLY: 'false' });
-    try {
+  it('a mutation through the gateway empties it: a deleted tag is gone at once', () =>
+    withGateway({ RESPONSE_CACHE_TTL_MS: '600000', READ_ONLY: 'false' }, async (gw) => {
       const repository = `answers/${randomUUID().slice(0, 8)}`;
       await pushImage(open.registry, repository, 'keep');
       await pushImage(open.registry, repository, 'drop');
@@ -116,10 +112,7 @@ describe('RESPONSE_CACHE_TTL_MS: whole answers reused', () => {
       );
       expect(after.data?.repository?.tags.nodes.map((t) => t.name)).toEqual(['keep']);
       expect(calls).toBeGreaterThan(0);
-    } finally {
-      await gw.close();
-    }
-  });
+    }));
 
   it('keeps no answer with errors: a failing tag is asked for each time', async () => {
     const f = open.fixtures.shared;
