@@ -73,6 +73,18 @@ const schema = z.object({
   UPSTREAM_CONCURRENCY: positiveInt(1024)
     .default(64)
     .describe('Most concurrent requests to the registry (the size of the undici pool).'),
+  UPSTREAM_HTTP2: flag
+    .default(true)
+    .describe(
+      'When true (the default), an https registry that offers HTTP/2 gets one connection carrying UPSTREAM_CONCURRENCY streams instead of as many connections.',
+    ),
+  REGISTRY_CA_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A PEM file of CA certificates trusted besides the well-known ones, for a registry (and its token service) with a private CA's certificate.",
+    ),
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt(600_000)
     .default(10_000)
     .describe('Milliseconds to connect to the registry.'),
@@ -200,8 +212,12 @@ export interface Config {
   port: number;
   host: string;
   readOnly: boolean;
+  /** The PEM file of extra trusted CA certificates, if any. */
+  registryCaFile: string | undefined;
   upstream: {
     connections: number;
+    /** HTTP/2 where an https registry offers it. */
+    http2: boolean;
     connectTimeoutMs: number;
     timeoutMs: number;
     retries: number;
@@ -292,8 +308,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     readOnly: e.READ_ONLY,
+    registryCaFile: e.REGISTRY_CA_FILE,
     upstream: {
       connections: e.UPSTREAM_CONCURRENCY,
+      http2: e.UPSTREAM_HTTP2,
       connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       retries: e.UPSTREAM_RETRIES,

@@ -116,6 +116,20 @@ function yogaLogging(logger: Logger) {
   };
 }
 
+/** The PEM text of REGISTRY_CA_FILE; a ConfigError when it cannot be read or holds no certificate. */
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`REGISTRY_CA_FILE ${file}: ${(error as Error).message}`]);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError([`REGISTRY_CA_FILE ${file}: no PEM certificate in it`]);
+  }
+  return pem;
+}
+
 /**
  * Persisted operations from a JSON file `{ "<sha256 hex of the query>": "<query>" }`, each key
  * checked against its query; refuses to start on a bad file.
@@ -328,6 +342,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       hooks.onUpstream?.(event);
     },
     connections: config.upstream.connections,
+    http2: config.upstream.http2,
+    ca: config.registryCaFile ? readCaFile(config.registryCaFile) : '',
     connectTimeoutMs: config.upstream.connectTimeoutMs,
     headersTimeoutMs: config.upstream.timeoutMs,
     bodyTimeoutMs: config.upstream.timeoutMs,

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
 
 /** How long a registry may take to answer `/v2/`. */
 const READY_TIMEOUT_MS = 20_000;
@@ -30,7 +31,7 @@ export interface RegistryConfig extends Record<string, unknown> {
 
 /** A running `docker-registry serve` process. */
 export interface RegistryProcess {
-  /** Base URL, `http://127.0.0.1:PORT`. */
+  /** Base URL, `http://127.0.0.1:PORT` (`https://` with a `tls` section). */
   url: string;
   /** `127.0.0.1:PORT`, the registry part of an image reference. */
   host: string;
@@ -77,22 +78,37 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Polls `GET /v2/` until it answers 200 or 401; throws if the process ends or time runs out. */
-async function waitUntilReady(url: string, ended: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const end = ended();
-    if (end !== undefined) throw new Error(`docker-registry ${end} before answering ${url}/v2/`);
-    try {
-      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
-      await response.body?.cancel();
-      if (response.status === 200 || response.status === 401) return;
-    } catch {
-      // not listening yet
+/**
+ * Polls `GET /v2/` until it answers 200 or 401, trusting `ca` (PEM) for an https registry; throws
+ * if the process ends or time runs out.
+ */
+async function waitUntilReady(
+  url: string,
+  ended: () => string | undefined,
+  ca: string | undefined,
+): Promise<void> {
+  const dispatcher = new Agent(ca ? { connect: { ca } } : {});
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const end = ended();
+      if (end !== undefined) throw new Error(`docker-registry ${end} before answering ${url}/v2/`);
+      try {
+        const response = await request(`${url}/v2/`, {
+          dispatcher,
+          signal: AbortSignal.timeout(1_000),
+        });
+        await response.body.dump();
+        if (response.statusCode === 200 || response.statusCode === 401) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
     }
-    await sleep(50);
+    throw new Error(`docker-registry did not answer ${url}/v2/ within ${READY_TIMEOUT_MS} ms`);
+  } finally {
+    await dispatcher.close();
   }
-  throw new Error(`docker-registry did not answer ${url}/v2/ within ${READY_TIMEOUT_MS} ms`);
 }
 
 /** The last lines of a log text. */
@@ -114,9 +130,12 @@ export async function startRegistryProcess(
 ): Promise<RegistryProcess> {
   const configPath = join(dir, 'config.json');
   const logPath = join(dir, 'registry.log');
+  // with a `tls` section the registry speaks https (and HTTP/2), with that certificate
+  const tls = config.http?.tls as { certificate?: string } | undefined;
+  const ca = tls?.certificate ? await readFile(tls.certificate, 'utf8') : undefined;
   for (let attempt = 1; ; attempt++) {
     const host = `127.0.0.1:${await freePort()}`;
-    const url = `http://${host}`;
+    const url = `${tls ? 'https' : 'http'}://${host}`;
     // JSON is YAML: the registry reads this file as its YAML configuration.
     await writeFile(
       configPath,
@@ -139,7 +158,7 @@ export async function startRegistryProcess(
       end = `failed to start (${error.message})`;
     });
     try {
-      await waitUntilReady(url, () => end);
+      await waitUntilReady(url, () => end, ca);
       return { url, host, stop: () => stopProcess(child) };
     } catch (error) {
       await stopProcess(child);
@@ -154,7 +173,7 @@ export async function startRegistryProcess(
 
 /** What a startLocalRegistry `prepare` hook adds: configuration sections, and a helper to stop. */
 export interface RegistryAddOn {
-  /** Top-level sections merged into the configuration, e.g. `auth`. */
+  /** Top-level sections merged into the configuration, e.g. `auth`; `http` joins the base one. */
   config?: Record<string, unknown>;
   /** Variables added to the registry process's environment, e.g. `GOGC`. */
   env?: Record<string, string>;
@@ -189,7 +208,10 @@ export async function startLocalRegistry(
   try {
     await mkdir(storageDir);
     addOn = (await prepare?.(dir)) ?? {};
-    const config = { ...localRegistryConfig(storageDir), ...addOn.config };
+    const base = localRegistryConfig(storageDir);
+    // the add-on's `http` settings (say, `tls`) join the base ones (the upload-state secret)
+    const http = { ...base.http, ...(addOn.config?.http as Record<string, unknown> | undefined) };
+    const config = { ...base, ...addOn.config, http };
     const registry = await startRegistryProcess(dir, config, addOn.env);
     return {
       ...registry,

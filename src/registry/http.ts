@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rootCertificates, connect as tlsConnect } from 'node:tls';
 import { Agent, type Dispatcher, Pool } from 'undici';
 import { codeForStatus, RegistryError, registryCodeOf } from './errors.js';
 
@@ -31,6 +33,10 @@ export interface TransportOptions {
   circuitThreshold?: number;
   /** Milliseconds an open circuit fails fast before one call may try again. */
   circuitCooldownMs?: number;
+  /** Use HTTP/2 (one connection, `connections` streams) when an https registry offers it. */
+  http2?: boolean;
+  /** PEM certificates trusted besides the well-known CAs (a private registry's CA); '' for none. */
+  ca?: string;
   /** Called once per upstream answer (including retries, auth round trips and redirects). */
   onResponse?: (event: UpstreamEvent) => void;
 }
@@ -86,7 +92,12 @@ export const TRANSPORT_DEFAULTS: Required<Omit<TransportOptions, 'onResponse'>> 
   userAgent: 'regql/0.1',
   circuitThreshold: 5,
   circuitCooldownMs: 10_000,
+  http2: true,
+  ca: '',
 };
+
+/** Streams undici opens on one HTTP/2 connection at most (its own default). */
+const MAX_STREAMS_PER_CONNECTION = 100;
 
 /** The header's single value (the first, when repeated). */
 export function header(
@@ -105,7 +116,8 @@ export class HttpTransport {
   /** The registry's origin, e.g. `http://127.0.0.1:5000`. */
   readonly origin: string;
   private readonly settings: Settings;
-  private readonly pool: Pool;
+  /** The registry origin's pool, made on first use (after asking an https origin for HTTP/2). */
+  private pool: Promise<Pool> | undefined;
   private readonly agent: Agent;
   /** Per origin: consecutive failures, and until when its circuit is open. */
   private readonly circuits = new Map<string, { failures: number; openUntil: number }>();
@@ -113,13 +125,46 @@ export class HttpTransport {
   constructor(registryUrl: string, options: TransportOptions = {}) {
     this.origin = new URL(registryUrl).origin;
     this.settings = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
-    const timeouts = {
+    this.agent = new Agent({ connections: 4, ...this.dispatcherOptions() });
+  }
+
+  /** Timeouts and TLS trust, for every dispatcher. */
+  private dispatcherOptions() {
+    const { ca } = this.settings;
+    return {
       headersTimeout: this.settings.headersTimeoutMs,
       bodyTimeout: this.settings.bodyTimeoutMs,
-      connect: { timeout: this.settings.connectTimeoutMs },
+      // a private CA is trusted besides the well-known ones (blob redirects go to public hosts)
+      connect: {
+        timeout: this.settings.connectTimeoutMs,
+        ...(ca ? { ca: [...rootCertificates, ca] } : {}),
+      },
     };
-    this.pool = new Pool(this.origin, { connections: this.settings.connections, ...timeouts });
-    this.agent = new Agent({ connections: 4, ...timeouts });
+  }
+
+  /**
+   * The registry origin's pool. An https registry that offers HTTP/2 (asked once, by TLS ALPN)
+   * gets one connection carrying up to `connections` streams: no handshake per connection, and no
+   * connection closed after a HEAD (undici closes HTTP/1.1 ones). Otherwise `connections`
+   * keep-alive HTTP/1.1 connections; either way `connections` requests at most in flight.
+   */
+  private registryPool(): Promise<Pool> {
+    this.pool ??= (async () => {
+      const options = this.dispatcherOptions();
+      const cap = this.settings.connections;
+      if (this.settings.http2 && (await offersHttp2(this.origin, options.connect))) {
+        const connections = Math.ceil(cap / MAX_STREAMS_PER_CONNECTION);
+        const streams = Math.ceil(cap / connections);
+        return new Pool(this.origin, {
+          ...options,
+          allowH2: true,
+          connections,
+          pipelining: streams,
+        });
+      }
+      return new Pool(this.origin, { ...options, connections: cap });
+    })();
+    return this.pool;
   }
 
   /**
@@ -154,7 +199,9 @@ export class HttpTransport {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.agent.close()]);
+    const pool = this.pool;
+    this.pool = undefined;
+    await Promise.all([pool?.then((made) => made.close()), this.agent.close()]);
   }
 
   /**
@@ -213,7 +260,7 @@ export class HttpTransport {
 
   private async sendOnce(request: HttpRequest): Promise<HttpResponse> {
     const { url } = request;
-    const dispatcher = url.origin === this.origin ? this.pool : this.agent;
+    const dispatcher = url.origin === this.origin ? await this.registryPool() : this.agent;
     const started = performance.now();
     const { method } = request;
     const { origin, pathname: path } = url;
@@ -349,5 +396,37 @@ export async function errorFromResponse(
   return new RegistryError(code, `${what}: registry answered ${response.status}${suffix}`, {
     statusCode: response.status,
     registryCode,
+  });
+}
+
+/**
+ * Whether an https origin offers HTTP/2: one TLS handshake offering `h2` and `http/1.1` (ALPN),
+ * closed at once. False for http origins and on any failure (the requests themselves then say
+ * what is wrong).
+ */
+async function offersHttp2(
+  origin: string,
+  connect: { timeout: number; ca?: string[] },
+): Promise<boolean> {
+  const url = new URL(origin);
+  if (url.protocol !== 'https:') return false;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port: Number(url.port || 443),
+      // SNI takes host names only
+      ...(isIP(host) ? {} : { servername: host }),
+      ALPNProtocols: ['h2', 'http/1.1'],
+      ...(connect.ca ? { ca: connect.ca } : {}),
+      timeout: connect.timeout,
+    });
+    const done = (h2: boolean) => {
+      socket.destroy();
+      resolve(h2);
+    };
+    socket.once('secureConnect', () => done(socket.alpnProtocol === 'h2'));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
   });
 }

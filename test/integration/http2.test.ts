@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config.js';
+import { type LocalRegistry, startLocalRegistry } from '../../src/demo/registry-process.js';
+import { digestOf } from '../../src/registry/digest.js';
+import { TagDetailsDocument, UploadBlobDocument } from '../generated/graphql.js';
+import { run } from '../harness/exec.js';
+import { pushImage } from '../harness/fixtures.js';
+import type { ImageFixture, RegistryInfo } from '../harness/types.js';
+import { gatewayAt } from '../support/gateway.js';
+import { freshRepository, multipartThrough } from '../support/multipart.js';
+
+/** A registry of its own behind TLS (a fresh self-signed certificate), its access log on. */
+let registry: LocalRegistry;
+/** The certificate's PEM file: what REGISTRY_CA_FILE names. */
+let caFile: string;
+let image: ImageFixture;
+
+beforeAll(async () => {
+  registry = await startLocalRegistry('regql-tls-', async (dir) => {
+    const key = join(dir, 'key.pem');
+    caFile = join(dir, 'certificate.pem');
+    await run('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-keyout', key, '-out', caFile],
+    ]);
+    return {
+      config: {
+        http: { tls: { certificate: caFile, key } },
+        log: { level: 'warn', accesslog: { disabled: false } },
+      },
+    };
+  });
+  const info: RegistryInfo = {
+    flavour: 'open',
+    url: registry.url,
+    host: registry.host,
+    storageDir: registry.storageDir,
+    users: {},
+  };
+  image = await pushImage(info, 'tls/app', 'v1');
+}, 60_000);
+
+afterAll(() => registry?.stop());
+
+/** The HTTP versions of the requests the registry logged after `mark` (a length of its log). */
+async function versionsSince(mark: number): Promise<string[]> {
+  const log = (await readFile(join(registry.dir, 'registry.log'), 'utf8')).slice(mark);
+  return [...log.matchAll(/"[A-Z]+ \S+ (HTTP\/[\d.]+)"/g)].map((match) => match[1]!);
+}
+
+/** The registry log's current length. */
+async function logMark(): Promise<number> {
+  return (await readFile(join(registry.dir, 'registry.log'), 'utf8')).length;
+}
+
+describe('an https registry that offers HTTP/2', () => {
+  it('is read over HTTP/2, its private CA trusted through REGISTRY_CA_FILE', async () => {
+    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile });
+    try {
+      const mark = await logMark();
+      const variables = { repository: image.repository, tag: image.tag };
+      const { data, errors } = await gw.execute(TagDetailsDocument, variables);
+      expect(errors).toBeUndefined();
+      expect(data?.repository?.tag?.digest).toBe(image.digest);
+      const versions = await versionsSince(mark);
+      expect(versions.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(versions)).toEqual(new Set(['HTTP/2.0']));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('takes a streamed upload over HTTP/2', async () => {
+    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, READ_ONLY: 'false' });
+    try {
+      const repository = freshRepository('h2-upload');
+      const blob = randomBytes(3 * 1024 * 1024);
+      const mark = await logMark();
+      const { data, errors } = await multipartThrough(gw)(
+        UploadBlobDocument,
+        { repository },
+        { file: new Blob([blob]) },
+      );
+      expect(errors).toBeUndefined();
+      expect(data?.uploadBlob.digest).toBe(digestOf(blob));
+      expect(new Set(await versionsSince(mark))).toEqual(new Set(['HTTP/2.0']));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('UPSTREAM_HTTP2=false keeps to HTTP/1.1', async () => {
+    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, UPSTREAM_HTTP2: 'false' });
+    try {
+      const mark = await logMark();
+      const variables = { repository: image.repository, tag: image.tag };
+      const { data } = await gw.execute(TagDetailsDocument, variables);
+      expect(data?.repository?.tag?.digest).toBe(image.digest);
+      expect(new Set(await versionsSince(mark))).toEqual(new Set(['HTTP/1.1']));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('without the CA the certificate is refused: UPSTREAM_ERROR, nothing served', async () => {
+    const gw = gatewayAt(registry.url, { UPSTREAM_RETRIES: '0' });
+    try {
+      const variables = { repository: image.repository, tag: image.tag };
+      const { data, errors } = await gw.execute(TagDetailsDocument, variables);
+      expect(errors?.map((e) => e.extensions?.code)).toEqual(['UPSTREAM_ERROR']);
+      expect(data?.repository ?? null).toBeNull();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a REGISTRY_CA_FILE that is missing or holds no certificate stops the start', async () => {
+    const notPem = join(registry.dir, 'not-a-certificate.txt');
+    await writeFile(notPem, 'hello\n');
+    for (const file of [join(registry.dir, 'missing.pem'), notPem]) {
+      expect(() => gatewayAt(registry.url, { REGISTRY_CA_FILE: file })).toThrow(ConfigError);
+    }
+  });
+});
