@@ -14,20 +14,34 @@ export interface DirectFanOut {
  */
 export type Reach = 'details' | 'names' | 'first names';
 
+/** How a direct client reaches an https registry: the CA it trusts, and whether over HTTP/2. */
+export interface DirectTls {
+  ca: string;
+  http2: boolean;
+}
+
+/** `connections` HTTP/1.1 connections, or as many HTTP/2 streams on one connection. */
+export function tlsPoolOptions(connections: number, { ca, http2 }: DirectTls) {
+  return http2
+    ? { connect: { ca }, allowH2: true, connections: 1, pipelining: connections }
+    : { connect: { ca }, connections };
+}
+
 /**
  * Reads what the fan-out query answers the way a hand-written client would, with `connections`
  * connections to `origin` (a fresh pool, as a cold gateway has): the catalog, then per repository
  * its tag list, each tag's manifest (full Accept list) as soon as the list arrives, and each
- * distinct config as soon as a manifest names it; as far as `reach` says. No verification, no
- * parsing beyond JSON.
+ * distinct config as soon as a manifest names it; as far as `reach` says; over `tls` for an
+ * https registry. No verification, no parsing beyond JSON.
  */
 export async function directFanOut(
   origin: string,
   connections: number,
   prefix: string,
   reach: Reach = 'details',
+  tls?: DirectTls,
 ): Promise<DirectFanOut> {
-  const pool = new Pool(origin, { connections });
+  const pool = new Pool(origin, tls ? tlsPoolOptions(connections, tls) : { connections });
   const get = async <T>(path: string, accept = 'application/json'): Promise<T> => {
     const { statusCode, body } = await pool.request({ method: 'GET', path, headers: { accept } });
     if (statusCode !== 200) {

@@ -1,9 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LocalRegistry, startLocalRegistry } from '../src/demo/registry-process.js';
+import {
+  type LocalRegistry,
+  selfSignedTls,
+  startLocalRegistry,
+} from '../src/demo/registry-process.js';
 
 /** Milliseconds to let the registry write the log lines of requests it has just answered. */
 const SETTLE_MS = 50;
@@ -75,14 +79,24 @@ export function breakdown(requests: readonly LoggedRequest[]): Record<string, nu
  * Starts the benchmark's registry with its access log on (a RegistryLog counts every request at
  * its side) and `GOGC=400`: at Go's default of 100 the registry spends much of its CPU collecting
  * garbage (the direct fan-out took 1.7x as long here), CPU that the direct clients and the
- * gateway then lack on the same cores. Every scenario meets this same registry.
+ * gateway then lack on the same cores. Every scenario meets this same registry. With `tls`, it
+ * speaks https (and HTTP/2) with a fresh self-signed certificate, whose file and PEM text `ca`
+ * gives.
  */
 export async function startBenchRegistry(
   prefix: string,
-): Promise<{ registry: LocalRegistry; log: RegistryLog }> {
-  const registry = await startLocalRegistry(prefix, async () => ({
-    config: { log: { level: 'warn', accesslog: { disabled: false } } },
-    env: { GOGC: '400' },
-  }));
-  return { registry, log: new RegistryLog(join(registry.dir, 'registry.log')) };
+  tls = false,
+): Promise<{ registry: LocalRegistry; log: RegistryLog; ca?: { file: string; pem: string } }> {
+  let certificate: string | undefined;
+  const registry = await startLocalRegistry(prefix, async (dir) => {
+    const http = tls ? { tls: await selfSignedTls(dir) } : {};
+    certificate = http.tls?.certificate;
+    return {
+      config: { http, log: { level: 'warn', accesslog: { disabled: false } } },
+      env: { GOGC: '400' },
+    };
+  });
+  const log = new RegistryLog(join(registry.dir, 'registry.log'));
+  if (!certificate) return { registry, log };
+  return { registry, log, ca: { file: certificate, pem: await readFile(certificate, 'utf8') } };
 }

@@ -48,11 +48,12 @@ function minutesAfterEpoch(minutes: number): string {
 /**
  * Pushes R × T distinct tiny images (fan/rNNN:tNN, each its own config and creation time, all
  * sharing three layers) and a repository of BIG_TAGS distinct images whose creation times are
- * shuffled against their names — concurrently, through regql's client.
+ * shuffled against their names — concurrently, through regql's client (trusting `ca`, PEM, for
+ * an https registry).
  */
-export async function seedRegistry(url: string, settings: Settings): Promise<Seeded> {
+export async function seedRegistry(url: string, settings: Settings, ca = ''): Promise<Seeded> {
   const started = performance.now();
-  const client = createRegistryClient(url, { connections: SEED_CONNECTIONS });
+  const client = createRegistryClient(url, { connections: SEED_CONNECTIONS, ca });
   try {
     const layers = await Promise.all(
       [0, 1, 2].map((i) => buildLayer({ [`layer/${i}`]: `shared layer ${i}\n` })),

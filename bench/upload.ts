@@ -145,13 +145,17 @@ export async function uploadThroughRegql(
   if (done.completeUpload.size !== data.size) throw new Error('regql stored another size');
 }
 
-/** Uploads `data` straight to the registry: POST, one PATCH per chunk, PUT with the digest. */
+/**
+ * Uploads `data` straight to the registry: POST, one PATCH per chunk, PUT with the digest; over
+ * one connection, or as `options` say (TLS, HTTP/2).
+ */
 export async function uploadDirectly(
   registryUrl: string,
   repository: string,
   data: UploadData,
+  options: Pool.Options = { connections: 1 },
 ): Promise<void> {
-  const pool = new Pool(registryUrl, { connections: 1 });
+  const pool = new Pool(registryUrl, options);
   const send = async (
     method: 'POST' | 'PATCH' | 'PUT',
     path: string,

@@ -74,9 +74,9 @@ const schema = z.object({
     .default(64)
     .describe('Most concurrent requests to the registry (the size of the undici pool).'),
   UPSTREAM_HTTP2: flag
-    .default(true)
+    .default(false)
     .describe(
-      'When true (the default), an https registry that offers HTTP/2 gets one connection carrying UPSTREAM_CONCURRENCY streams instead of as many connections.',
+      "When true, an https registry that offers HTTP/2 gets one connection carrying UPSTREAM_CONCURRENCY streams instead of as many connections. Off by default: uploads over HTTP/2 are held to the registry's flow-control window per round trip.",
     ),
   REGISTRY_CA_FILE: z
     .string()

@@ -1,7 +1,12 @@
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rootCertificates, connect as tlsConnect } from 'node:tls';
+import {
+  createSecureContext,
+  rootCertificates,
+  type SecureContext,
+  connect as tlsConnect,
+} from 'node:tls';
 import { Agent, type Dispatcher, Pool } from 'undici';
 import { codeForStatus, RegistryError, registryCodeOf } from './errors.js';
 
@@ -92,7 +97,7 @@ export const TRANSPORT_DEFAULTS: Required<Omit<TransportOptions, 'onResponse'>> 
   userAgent: 'regql/0.1',
   circuitThreshold: 5,
   circuitCooldownMs: 10_000,
-  http2: true,
+  http2: false,
   ca: '',
 };
 
@@ -119,13 +124,16 @@ export class HttpTransport {
   /** The registry origin's pool, made on first use (after asking an https origin for HTTP/2). */
   private pool: Promise<Pool> | undefined;
   private readonly agent: Agent;
+  /** Timeouts and TLS trust of every dispatcher. */
+  private readonly options: ReturnType<HttpTransport['dispatcherOptions']>;
   /** Per origin: consecutive failures, and until when its circuit is open. */
   private readonly circuits = new Map<string, { failures: number; openUntil: number }>();
 
   constructor(registryUrl: string, options: TransportOptions = {}) {
     this.origin = new URL(registryUrl).origin;
     this.settings = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
-    this.agent = new Agent({ connections: 4, ...this.dispatcherOptions() });
+    this.options = this.dispatcherOptions();
+    this.agent = new Agent({ connections: 4, ...this.options });
   }
 
   /** Timeouts and TLS trust, for every dispatcher. */
@@ -134,10 +142,11 @@ export class HttpTransport {
     return {
       headersTimeout: this.settings.headersTimeoutMs,
       bodyTimeout: this.settings.bodyTimeoutMs,
-      // a private CA is trusted besides the well-known ones (blob redirects go to public hosts)
       connect: {
         timeout: this.settings.connectTimeoutMs,
-        ...(ca ? { ca: [...rootCertificates, ca] } : {}),
+        // a private CA is trusted besides the well-known ones (blob redirects go to public
+        // hosts); one context for every connection: a `ca` list is parsed anew per connection
+        ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
       },
     };
   }
@@ -150,7 +159,7 @@ export class HttpTransport {
    */
   private registryPool(): Promise<Pool> {
     this.pool ??= (async () => {
-      const options = this.dispatcherOptions();
+      const { options } = this;
       const cap = this.settings.connections;
       if (this.settings.http2 && (await offersHttp2(this.origin, options.connect))) {
         const connections = Math.ceil(cap / MAX_STREAMS_PER_CONNECTION);
@@ -406,7 +415,7 @@ export async function errorFromResponse(
  */
 async function offersHttp2(
   origin: string,
-  connect: { timeout: number; ca?: string[] },
+  connect: { timeout: number; secureContext?: SecureContext },
 ): Promise<boolean> {
   const url = new URL(origin);
   if (url.protocol !== 'https:') return false;
@@ -418,7 +427,7 @@ async function offersHttp2(
       // SNI takes host names only
       ...(isIP(host) ? {} : { servername: host }),
       ALPNProtocols: ['h2', 'http/1.1'],
-      ...(connect.ca ? { ca: connect.ca } : {}),
+      ...(connect.secureContext ? { secureContext: connect.secureContext } : {}),
       timeout: connect.timeout,
     });
     const done = (h2: boolean) => {

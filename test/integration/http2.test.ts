@@ -3,10 +3,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
-import { type LocalRegistry, startLocalRegistry } from '../../src/demo/registry-process.js';
+import {
+  type LocalRegistry,
+  selfSignedTls,
+  startLocalRegistry,
+} from '../../src/demo/registry-process.js';
 import { digestOf } from '../../src/registry/digest.js';
 import { TagDetailsDocument, UploadBlobDocument } from '../generated/graphql.js';
-import { run } from '../harness/exec.js';
 import { pushImage } from '../harness/fixtures.js';
 import type { ImageFixture, RegistryInfo } from '../harness/types.js';
 import { gatewayAt } from '../support/gateway.js';
@@ -20,18 +23,10 @@ let image: ImageFixture;
 
 beforeAll(async () => {
   registry = await startLocalRegistry('regql-tls-', async (dir) => {
-    const key = join(dir, 'key.pem');
-    caFile = join(dir, 'certificate.pem');
-    await run('openssl', [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      ...['-keyout', key, '-out', caFile],
-    ]);
+    const tls = await selfSignedTls(dir);
+    caFile = tls.certificate;
     return {
-      config: {
-        http: { tls: { certificate: caFile, key } },
-        log: { level: 'warn', accesslog: { disabled: false } },
-      },
+      config: { http: { tls }, log: { level: 'warn', accesslog: { disabled: false } } },
     };
   });
   const info: RegistryInfo = {
@@ -57,9 +52,9 @@ async function logMark(): Promise<number> {
   return (await readFile(join(registry.dir, 'registry.log'), 'utf8')).length;
 }
 
-describe('an https registry that offers HTTP/2', () => {
-  it('is read over HTTP/2, its private CA trusted through REGISTRY_CA_FILE', async () => {
-    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile });
+describe('a registry behind TLS that offers HTTP/2', () => {
+  it('UPSTREAM_HTTP2=true: read over HTTP/2, its private CA trusted through REGISTRY_CA_FILE', async () => {
+    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, UPSTREAM_HTTP2: 'true' });
     try {
       const mark = await logMark();
       const variables = { repository: image.repository, tag: image.tag };
@@ -74,8 +69,9 @@ describe('an https registry that offers HTTP/2', () => {
     }
   });
 
-  it('takes a streamed upload over HTTP/2', async () => {
-    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, READ_ONLY: 'false' });
+  it('UPSTREAM_HTTP2=true: a streamed upload goes over HTTP/2 too', async () => {
+    const settings = { REGISTRY_CA_FILE: caFile, UPSTREAM_HTTP2: 'true', READ_ONLY: 'false' };
+    const gw = gatewayAt(registry.url, settings);
     try {
       const repository = freshRepository('h2-upload');
       const blob = randomBytes(3 * 1024 * 1024);
@@ -93,8 +89,8 @@ describe('an https registry that offers HTTP/2', () => {
     }
   });
 
-  it('UPSTREAM_HTTP2=false keeps to HTTP/1.1', async () => {
-    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, UPSTREAM_HTTP2: 'false' });
+  it('is read over HTTP/1.1 by default', async () => {
+    const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile });
     try {
       const mark = await logMark();
       const variables = { repository: image.repository, tag: image.tag };
