@@ -208,9 +208,9 @@ export class HttpTransport {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await Promise.all([pool?.then((made) => made.close()), this.agent.close()]);
+    // a pool first made after this would never be closed: requests from now on find a closed one
+    this.pool ??= Promise.resolve(new Pool(this.origin, this.options));
+    await Promise.all([this.pool.then((pool) => pool.close()), this.agent.close()]);
   }
 
   /**
