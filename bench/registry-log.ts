@@ -1,24 +1,24 @@
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type LocalRegistry,
-  selfSignedTls,
-  startLocalRegistry,
-} from '../src/demo/registry-process.js';
+import { promisify } from 'node:util';
+import { type LocalRegistry, startLocalRegistry } from '../src/demo/registry-process.js';
 
 /** Milliseconds to let the registry write the log lines of requests it has just answered. */
 const SETTLE_MS = 50;
 
 /** A combined-log-format request line: `"GET /v2/... HTTP/1.1" 200`. */
-const REQUEST_LINE = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
+const REQUEST_LINE = /"([A-Z]+) (\S+) (HTTP\/[\d.]+)" (\d{3}) /;
 
 /** One request as the registry logged it. */
 export interface LoggedRequest {
   method: string;
   path: string;
+  /** `HTTP/1.1`, or `HTTP/2.0` for a registry behind TLS that spoke HTTP/2. */
+  version: string;
   status: number;
 }
 
@@ -37,7 +37,8 @@ export class RegistryLog {
     const lines = (await text(createReadStream(this.path, { start: mark }))).split('\n');
     return lines.flatMap((line) => {
       const match = REQUEST_LINE.exec(line);
-      return match ? [{ method: match[1]!, path: match[2]!, status: Number(match[3]) }] : [];
+      if (!match) return [];
+      return [{ method: match[1]!, path: match[2]!, version: match[3]!, status: Number(match[4]) }];
     });
   }
 }
@@ -73,6 +74,20 @@ export function breakdown(requests: readonly LoggedRequest[]): Record<string, nu
     seen.add(key);
   }
   return { ...counts, repeated };
+}
+
+/**
+ * Writes a fresh self-signed certificate for 127.0.0.1 (and its key) into `dir` with openssl:
+ * the `http.tls` section of a registry's configuration, which then speaks https and HTTP/2.
+ */
+async function selfSignedTls(dir: string): Promise<{ certificate: string; key: string }> {
+  const tls = { certificate: join(dir, 'certificate.pem'), key: join(dir, 'key.pem') };
+  await promisify(execFile)('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+    ...['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    ...['-keyout', tls.key, '-out', tls.certificate],
+  ]);
+  return tls;
 }
 
 /**

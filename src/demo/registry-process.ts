@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +6,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 
 /** How long a registry may take to answer `/v2/`. */
@@ -170,20 +169,6 @@ export async function startRegistryProcess(
       );
     }
   }
-}
-
-/**
- * Writes a fresh self-signed certificate for 127.0.0.1 (and its key) into `dir` with openssl:
- * the `http.tls` section of a registry's configuration, which then speaks https and HTTP/2.
- */
-export async function selfSignedTls(dir: string): Promise<{ certificate: string; key: string }> {
-  const tls = { certificate: join(dir, 'certificate.pem'), key: join(dir, 'key.pem') };
-  await promisify(execFile)('openssl', [
-    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-    ...['-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-    ...['-keyout', tls.key, '-out', tls.certificate],
-  ]);
-  return tls;
 }
 
 /** What a startLocalRegistry `prepare` hook adds: configuration sections, and a helper to stop. */

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RegistryLog, startBenchRegistry } from '../../bench/registry-log.js';
 import { ConfigError } from '../../src/config.js';
-import {
-  type LocalRegistry,
-  selfSignedTls,
-  startLocalRegistry,
-} from '../../src/demo/registry-process.js';
+import type { LocalRegistry } from '../../src/demo/registry-process.js';
 import { digestOf } from '../../src/registry/digest.js';
 import { TagDetailsDocument, UploadBlobDocument } from '../generated/graphql.js';
 import { pushImage } from '../harness/fixtures.js';
@@ -17,18 +14,15 @@ import { freshRepository, multipartThrough } from '../support/multipart.js';
 
 /** A registry of its own behind TLS (a fresh self-signed certificate), its access log on. */
 let registry: LocalRegistry;
+let log: RegistryLog;
 /** The certificate's PEM file: what REGISTRY_CA_FILE names. */
 let caFile: string;
 let image: ImageFixture;
 
 beforeAll(async () => {
-  registry = await startLocalRegistry('regql-tls-', async (dir) => {
-    const tls = await selfSignedTls(dir);
-    caFile = tls.certificate;
-    return {
-      config: { http: { tls }, log: { level: 'warn', accesslog: { disabled: false } } },
-    };
-  });
+  const started = await startBenchRegistry('regql-tls-', true);
+  ({ registry, log } = started);
+  caFile = started.ca?.file ?? '';
   const info: RegistryInfo = {
     flavour: 'open',
     url: registry.url,
@@ -41,22 +35,16 @@ beforeAll(async () => {
 
 afterAll(() => registry?.stop());
 
-/** The HTTP versions of the requests the registry logged after `mark` (a length of its log). */
+/** The HTTP versions of the requests the registry logged after `mark`. */
 async function versionsSince(mark: number): Promise<string[]> {
-  const log = (await readFile(join(registry.dir, 'registry.log'), 'utf8')).slice(mark);
-  return [...log.matchAll(/"[A-Z]+ \S+ (HTTP\/[\d.]+)"/g)].map((match) => match[1]!);
-}
-
-/** The registry log's current length. */
-async function logMark(): Promise<number> {
-  return (await readFile(join(registry.dir, 'registry.log'), 'utf8')).length;
+  return (await log.since(mark)).map((request) => request.version);
 }
 
 describe('a registry behind TLS that offers HTTP/2', () => {
   it('UPSTREAM_HTTP2=true: read over HTTP/2, its private CA trusted through REGISTRY_CA_FILE', async () => {
     const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile, UPSTREAM_HTTP2: 'true' });
     try {
-      const mark = await logMark();
+      const mark = await log.mark();
       const variables = { repository: image.repository, tag: image.tag };
       const { data, errors } = await gw.execute(TagDetailsDocument, variables);
       expect(errors).toBeUndefined();
@@ -75,7 +63,7 @@ describe('a registry behind TLS that offers HTTP/2', () => {
     try {
       const repository = freshRepository('h2-upload');
       const blob = randomBytes(3 * 1024 * 1024);
-      const mark = await logMark();
+      const mark = await log.mark();
       const { data, errors } = await multipartThrough(gw)(
         UploadBlobDocument,
         { repository },
@@ -92,7 +80,7 @@ describe('a registry behind TLS that offers HTTP/2', () => {
   it('is read over HTTP/1.1 by default', async () => {
     const gw = gatewayAt(registry.url, { REGISTRY_CA_FILE: caFile });
     try {
-      const mark = await logMark();
+      const mark = await log.mark();
       const variables = { repository: image.repository, tag: image.tag };
       const { data } = await gw.execute(TagDetailsDocument, variables);
       expect(data?.repository?.tag?.digest).toBe(image.digest);
