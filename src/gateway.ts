@@ -264,10 +264,12 @@ const MASKED_MESSAGE = 'Unexpected error.';
  * the contract's `code`, and a mask over anything unexpected (logged instead). Yoga's error
  * masking reads only a part's top-level `errors`.
  */
-function useIncrementalErrors(logger: Logger): Plugin {
+function useIncrementalErrors(logging: ReturnType<typeof yogaLogging>): Plugin {
+  // as Yoga treats a part's top-level errors: masked, and logged (unless expected) when changed
   const mask = (error: GraphQLError) => {
-    if (!isExpected(error)) logger.error({ err: error.originalError ?? error }, 'unexpected error');
-    return toClientError(error, MASKED_MESSAGE) as GraphQLError;
+    const masked = toClientError(error, MASKED_MESSAGE) as GraphQLError;
+    if (masked !== error) logging.error(error);
+    return masked;
   };
   return {
     onExecute: () => ({
@@ -365,6 +367,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
   let draining = false;
   const persisted = config.persistedOperations;
   const store = persisted ? loadPersistedOperations(persisted.file) : undefined;
+  const logging = yogaLogging(logger);
   let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -380,7 +383,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     landingPage: false,
     // useBodyLimit below does the same, without a stream per request
     maxRequestBodySize: false,
-    logging: yogaLogging(logger),
+    logging,
     cors: config.corsOrigins.length
       ? { origin: config.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
       : false,
@@ -395,7 +398,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       useBodyLimit(MAX_REQUEST_BYTES),
       useOperations({ logger, metrics, client: shared.client, draining: () => draining }),
       // the contract's codes inside @defer/@stream parts too
-      useIncrementalErrors(logger),
+      useIncrementalErrors(logging),
       ...(store && persisted
         ? [
             usePersistedOperations({
