@@ -113,9 +113,25 @@ export function header(
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Timeouts and TLS trust of every dispatcher of a transport with these settings. */
+function dispatcherOptions(settings: Settings) {
+  const { ca } = settings;
+  return {
+    headersTimeout: settings.headersTimeoutMs,
+    bodyTimeout: settings.bodyTimeoutMs,
+    connect: {
+      timeout: settings.connectTimeoutMs,
+      // a private CA is trusted besides the well-known ones (blob redirects go to public
+      // hosts); one context for every connection: a `ca` list is parsed anew per connection
+      ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
+    },
+  };
+}
+
 /**
- * The undici layer: one keep-alive Pool for the registry origin (its size is the concurrency
- * cap), one Agent for other origins (token realms, blob redirects), retries and redirects.
+ * The undici layer: one keep-alive Pool for the registry origin (its connections, or its HTTP/2
+ * streams, are the concurrency cap), one Agent for other origins (token realms, blob redirects),
+ * retries and redirects.
  */
 export class HttpTransport {
   /** The registry's origin, e.g. `http://127.0.0.1:5000`. */
@@ -125,30 +141,15 @@ export class HttpTransport {
   private pool: Promise<Pool> | undefined;
   private readonly agent: Agent;
   /** Timeouts and TLS trust of every dispatcher. */
-  private readonly options: ReturnType<HttpTransport['dispatcherOptions']>;
+  private readonly options: ReturnType<typeof dispatcherOptions>;
   /** Per origin: consecutive failures, and until when its circuit is open. */
   private readonly circuits = new Map<string, { failures: number; openUntil: number }>();
 
   constructor(registryUrl: string, options: TransportOptions = {}) {
     this.origin = new URL(registryUrl).origin;
     this.settings = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
-    this.options = this.dispatcherOptions();
+    this.options = dispatcherOptions(this.settings);
     this.agent = new Agent({ connections: 4, ...this.options });
-  }
-
-  /** Timeouts and TLS trust, for every dispatcher. */
-  private dispatcherOptions() {
-    const { ca } = this.settings;
-    return {
-      headersTimeout: this.settings.headersTimeoutMs,
-      bodyTimeout: this.settings.bodyTimeoutMs,
-      connect: {
-        timeout: this.settings.connectTimeoutMs,
-        // a private CA is trusted besides the well-known ones (blob redirects go to public
-        // hosts); one context for every connection: a `ca` list is parsed anew per connection
-        ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
-      },
-    };
   }
 
   /**
