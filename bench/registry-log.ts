@@ -90,6 +90,12 @@ async function selfSignedTls(dir: string): Promise<{ certificate: string; key: s
   return tls;
 }
 
+/** The certificate a TLS registry was started with: its file, and its PEM text. */
+export interface Certificate {
+  file: string;
+  pem: string;
+}
+
 /**
  * Starts the benchmark's registry with its access log on (a RegistryLog counts every request at
  * its side) and `GOGC=400`: at Go's default of 100 the registry spends much of its CPU collecting
@@ -101,7 +107,7 @@ async function selfSignedTls(dir: string): Promise<{ certificate: string; key: s
 export async function startBenchRegistry(
   prefix: string,
   tls = false,
-): Promise<{ registry: LocalRegistry; log: RegistryLog; ca?: { file: string; pem: string } }> {
+): Promise<{ registry: LocalRegistry; log: RegistryLog; ca?: Certificate }> {
   let certificate: string | undefined;
   const registry = await startLocalRegistry(prefix, async (dir) => {
     const http = tls ? { tls: await selfSignedTls(dir) } : {};

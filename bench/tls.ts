@@ -10,7 +10,7 @@ import { directFanOut, tlsPoolOptions } from './direct-client.js';
 import { gatewayConfig } from './fan-out.js';
 import { fanOutQuery, postGraphql } from './graphql.js';
 import { measureRounds, timed } from './measure.js';
-import { startBenchRegistry } from './registry-log.js';
+import { type Certificate, startBenchRegistry } from './registry-log.js';
 import { formatTable, millis, type Row, row, times } from './report.js';
 import { FAN_OUT_PREFIX, seedRegistry } from './seed.js';
 import { readSettings } from './settings.js';
@@ -18,12 +18,6 @@ import { MiB, type UploadData, uploadData, uploadDirectly } from './upload.js';
 
 /** MiB of the TLS upload (at most; BENCH_UPLOAD_MIB if smaller). */
 const UPLOAD_MIB = 64;
-
-/** The certificate a TLS registry was started with: its file, and its PEM text. */
-interface Certificate {
-  file: string;
-  pem: string;
-}
 
 /**
  * The cold fan-out in one mode: the direct client over 64 HTTP/1.1 connections and over HTTP/2
