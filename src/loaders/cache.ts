@@ -6,7 +6,9 @@ import { isDigest } from '../registry/reference.js';
 import type { SharedStore } from './redis.js';
 
 /** A cached digest-addressed object and the bytes it is charged for. */
-type Entry = { kind: 'manifest'; value: Manifest } | { kind: 'config'; value: ImageConfig };
+type Entry =
+  | { kind: 'manifest'; value: Manifest }
+  | { kind: 'config'; value: ImageConfig; bytes: number };
 
 /** Hit and miss counts of the digest cache. */
 export interface CacheStats {
@@ -96,17 +98,18 @@ export class DigestCache {
   ): Promise<ImageConfig | undefined> {
     const entry = this.lookup('config', repository, digest);
     if (entry) return entry.kind === 'config' ? entry.value : undefined;
-    const config = await this.fromShared(sharedKey('c', repository, digest), (bytes) => {
+    const found = await this.fromShared(sharedKey('c', repository, digest), (bytes) => {
       verifyDigest(bytes, digest, `cached config ${digest}`);
-      return parseImageConfig(bytes, maxBytes);
+      return { config: parseImageConfig(bytes, maxBytes), bytes: bytes.length };
     });
-    if (config) this.keep(repository, digest, { kind: 'config', value: config });
-    return config;
+    if (!found) return undefined;
+    this.keep(repository, digest, { kind: 'config', value: found.config, bytes: found.bytes });
+    return found.config;
   }
 
   /** Caches an image config verified against its digest, with the bytes it was parsed from. */
   addConfig(repository: string, digest: string, config: ImageConfig, bytes: Buffer): void {
-    this.keep(repository, digest, { kind: 'config', value: config });
+    this.keep(repository, digest, { kind: 'config', value: config, bytes: bytes.length });
     this.toShared(sharedKey('c', repository, digest), bytes);
   }
 
@@ -242,8 +245,7 @@ function decodeManifest(value: Buffer, digest: string): Manifest {
   return parseManifest(bytes, mediaType, digest);
 }
 
-/** Approximate bytes held: the JSON text twice (raw and parsed) plus a little overhead. */
+/** Approximate bytes held: the JSON document twice (as text or parsed, and parsed) plus a little. */
 function entrySize(entry: Entry): number {
-  const text = entry.kind === 'manifest' ? entry.value.raw : JSON.stringify(entry.value.raw);
-  return 2 * text.length + 256;
+  return 2 * (entry.kind === 'manifest' ? entry.value.raw.length : entry.bytes) + 256;
 }
