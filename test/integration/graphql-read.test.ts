@@ -240,6 +240,7 @@ describe('manifests, configs and layers', () => {
     expect(manifest.totalSize).toBe(raw.layers.reduce((s, l) => s + l.size, raw.config.size));
     expect(manifest.size).toBe((await direct.manifests.head(f.repository, f.tag)).size);
     const config = await rawConfig(f.repository, f.configDigest);
+    expect(manifest.config.raw).toEqual(config);
     expect(manifest.config.created).toBe(config.created);
     expect(manifest.config.env).toEqual(config.config.Env);
     expect(manifest.config.labels).toEqual(
