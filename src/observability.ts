@@ -34,6 +34,17 @@ export function upstreamEndpoint(path: string): string {
   return match ? (match[1] as string).replace('blobs/uploads', 'uploads') : 'other';
 }
 
+/** The action label of a registry event: the registry's own, or `other` for one it may add later. */
+export type RegistryEventAction = 'push' | 'pull' | 'delete' | 'mount' | 'other';
+
+/** Why a POST of registry events was refused. */
+export type RefusedEventsReason =
+  | 'unauthorized'
+  | 'method'
+  | 'media_type'
+  | 'too_large'
+  | 'malformed';
+
 /** The Prometheus metrics of one gateway (its own registry, so several gateways can coexist). */
 export class Metrics {
   /** Where the metrics live; `/metrics` serves it. */
@@ -66,6 +77,19 @@ export class Metrics {
     help: 'Time to the registry answer headers, by endpoint',
     labelNames: ['endpoint'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly registryEvents = new Counter({
+    name: 'regql_registry_events_total',
+    help: 'Registry notification events accepted, by action (push, pull, delete, mount, other); pull events change nothing',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  private readonly registryEventsRefused = new Counter({
+    name: 'regql_registry_event_requests_refused_total',
+    help: 'POSTs to /registry-events refused, by reason (unauthorized, method, media_type, too_large, malformed)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
@@ -129,6 +153,16 @@ export class Metrics {
   /** Counts an operation whose caller went away. */
   observeCancelled(): void {
     this.cancelled.inc();
+  }
+
+  /** Counts an accepted registry event by its action. */
+  observeRegistryEvent(action: RegistryEventAction): void {
+    this.registryEvents.inc({ action });
+  }
+
+  /** Counts a refused POST of registry events by why it was refused. */
+  observeRefusedEvents(reason: RefusedEventsReason): void {
+    this.registryEventsRefused.inc({ reason });
   }
 }
 
