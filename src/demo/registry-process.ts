@@ -171,6 +171,33 @@ export async function startRegistryProcess(
   }
 }
 
+/** The media type registry 2.x gives blobs (layers, configs) in its events. */
+const BLOB_EVENT_MEDIA_TYPE = 'application/octet-stream';
+
+/**
+ * A registry's `notifications` section (a RegistryAddOn's config) that posts its events to
+ * regql's `url` (`…/registry-events`) with REGISTRY_EVENTS_TOKEN `token`, as the README shows:
+ * pulls are not sent (they change nothing, and each of regql's own reads would cause one), nor
+ * blob pushes and mounts (they move no tag); manifest pushes and every delete are.
+ */
+export function registryNotifications(url: string, token: string): Record<string, unknown> {
+  return {
+    notifications: {
+      endpoints: [
+        {
+          name: 'regql',
+          url,
+          headers: { Authorization: [`Bearer ${token}`] },
+          timeout: '2s',
+          threshold: 5,
+          backoff: '1s',
+          ignore: { actions: ['pull'], mediatypes: [BLOB_EVENT_MEDIA_TYPE] },
+        },
+      ],
+    },
+  };
+}
+
 /** What a startLocalRegistry `prepare` hook adds: configuration sections, and a helper to stop. */
 export interface RegistryAddOn {
   /** Top-level sections merged into the configuration, e.g. `auth`; `http` joins the base one. */
