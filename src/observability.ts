@@ -49,18 +49,16 @@ export type RefusedEventsReason =
 export class Metrics {
   /** Where the metrics live; `/metrics` serves it. */
   readonly registry = new Registry();
-  private readonly operations = new Counter({
-    name: 'regql_graphql_operations_total',
-    help: 'GraphQL operations executed, by operation type',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-  private readonly errors = new Counter({
-    name: 'regql_graphql_errors_total',
-    help: 'GraphQL errors returned, by extensions.code',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
+  private readonly operations = this.counter(
+    'regql_graphql_operations_total',
+    'GraphQL operations executed, by operation type',
+    'type',
+  );
+  private readonly errors = this.counter(
+    'regql_graphql_errors_total',
+    'GraphQL errors returned, by extensions.code',
+    'code',
+  );
   private readonly cancelled = new Counter({
     name: 'regql_graphql_operations_cancelled_total',
     help: 'GraphQL operations whose caller went away before the whole answer was sent',
@@ -79,19 +77,16 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-
-  private readonly registryEvents = new Counter({
-    name: 'regql_registry_events_total',
-    help: 'Registry notification events accepted, by action (push, pull, delete, mount, other); pull events change nothing',
-    labelNames: ['action'] as const,
-    registers: [this.registry],
-  });
-  private readonly registryEventsRefused = new Counter({
-    name: 'regql_registry_event_requests_refused_total',
-    help: 'POSTs to /registry-events refused, by reason (unauthorized, method, media_type, too_large, malformed)',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  private readonly registryEvents = this.counter(
+    'regql_registry_events_total',
+    'Registry notification events accepted, by action (push, pull, delete, mount, other); pull events change nothing',
+    'action',
+  );
+  private readonly registryEventsRefused = this.counter(
+    'regql_registry_event_requests_refused_total',
+    'POSTs to /registry-events refused, by reason (unauthorized, method, media_type, too_large, malformed)',
+    'reason',
+  );
 
   constructor(cache: DigestCache, uploads: UploadTracker) {
     const registers = [this.registry];
@@ -131,6 +126,11 @@ export class Metrics {
         this.set(uploads.size);
       },
     });
+  }
+
+  /** A counter in this gateway's registry with one label. */
+  private counter<L extends string>(name: string, help: string, label: L): Counter<L> {
+    return new Counter({ name, help, labelNames: [label], registers: [this.registry] });
   }
 
   /** Counts one upstream answer. */
