@@ -13,8 +13,16 @@ import { REGISTRY_EVENTS_PATH } from '../../src/registry-events.js';
 import { RepositoryFanOutDocument, TagDetailsDocument } from '../generated/graphql.js';
 import { pushImage } from '../harness/fixtures.js';
 import type { RegistryInfo } from '../harness/types.js';
-import { EVENTS_TOKEN, envelope, eventsAccepted, eventsRefused } from '../support/events.js';
+import { seeded } from '../support/clients.js';
+import {
+  EVENTS_TOKEN,
+  envelope,
+  eventsAccepted,
+  eventsRefused,
+  postEvents,
+} from '../support/events.js';
 import { gatewayAt, gatewayFor, type TestGateway } from '../support/gateway.js';
+import { startProxy } from '../support/proxy.js';
 import { until } from '../support/wait.js';
 
 /** A repository of its own for each use (its tags are pushed and moved). */
@@ -149,6 +157,37 @@ describe('REGISTRY_EVENTS_TOKEN: tags kept fresh by the registry notifications',
       await pushAndWait(gw, repository, 'new');
       expect((await names()).tags).toEqual(['keep', 'new']);
     }));
+});
+
+describe('REGISTRY_EVENTS_TOKEN: an answer on its way while an event came', () => {
+  it('is not kept fresh: the next read asks again, and the one after that does not', async () => {
+    const { repository, tag } = { repository: 'fixtures/docker-image', tag: 'v1' };
+    let gw: TestGateway | undefined;
+    let held = false;
+    const proxy = await startProxy(seeded('open').registry.url, (req) => {
+      if (held || req.method !== 'GET' || req.path !== `/v2/${repository}/manifests/${tag}`) {
+        return { kind: 'forward' };
+      }
+      held = true;
+      // the registry's first answer for the tag leaves only once the gateway took an event
+      const event = postEvents((gw as TestGateway).gateway, envelope('push', repository));
+      return { kind: 'forward', after: event.then((r: Response) => expect(r.status).toBe(204)) };
+    });
+    gw = gatewayAt(proxy.url, { REGISTRY_EVENTS_TOKEN: EVENTS_TOKEN });
+    const tagCalls = async () =>
+      (await readTag(gw as TestGateway, repository, tag)).calls.filter((call) =>
+        call.endsWith(`/manifests/${tag}`),
+      ).length;
+    try {
+      expect(await tagCalls()).toBe(1);
+      expect(await eventsAccepted(gw.gateway, 'push')).toBe(1);
+      expect(await tagCalls()).toBe(1);
+      expect(await tagCalls()).toBe(0);
+    } finally {
+      await gw.close();
+      await proxy.close();
+    }
+  });
 });
 
 describe('REGISTRY_EVENTS_MAX_AGE_MS: the bound when no event comes', () => {
