@@ -224,3 +224,18 @@ describe('DigestCache with registry events', () => {
     expect(ttlOnly.freshTag(REPO, 'v1')).toBe(configDigest);
   });
 });
+
+describe('DigestCache with registry events, past its list of repositories', () => {
+  it('still treats an event whose repository was pushed out of the list as having come', () => {
+    const cache = new DigestCache(MAX, undefined, 600_000, true);
+    const asked = cache.tagMark();
+    cache.repositoryChanged(REPO);
+    // as many other repositories as the list holds push REPO out of it
+    for (let i = 0; i < 100_000; i++) cache.repositoryChanged(`many/r${i}`);
+    cache.setTagHint(REPO, 'v1', image.digest, asked);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    // an answer asked for after all of them is fresh
+    cache.setTagHint(REPO, 'v1', image.digest, cache.tagMark());
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+  });
+});
