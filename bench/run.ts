@@ -1,7 +1,9 @@
 import { cpus, loadavg } from 'node:os';
+import { freePort, registryNotifications } from '../src/demo/registry-process.js';
+import { REGISTRY_EVENTS_PATH } from '../src/registry-events.js';
 import { type Bench, elapsedSeconds, type Mode, progress } from './common.js';
 import { forkDelayProxy } from './delay-proxy.js';
-import { fanOutRows, fanOutScenarios } from './fan-out.js';
+import { BENCH_EVENTS_TOKEN, fanOutRows, fanOutScenarios } from './fan-out.js';
 import { hugeTagRows, hugeTagScenario, seededLine, seedHugeRepository } from './huge-tags.js';
 import { forkLoadGenerator, startHelloWorld } from './load.js';
 import { startBenchRegistry } from './registry-log.js';
@@ -22,7 +24,8 @@ function sideBySide(rowsByMode: Row[][]): Row[] {
 
 /**
  * Starts a registry with its access log on (it counts every request at the registry's side),
- * seeds it, runs every scenario on loopback and through the delay proxy (and the memory use of
+ * seeds it, restarts it with notifications to the port of the gateway the registry events rows
+ * ask, runs every scenario on loopback and through the delay proxy (and the memory use of
  * BENCH_HUGE_TAGS tags on loopback, once), prints the table and writes the figures to
  * bench/results/.
  */
@@ -41,6 +44,11 @@ async function main(): Promise<void> {
     );
     const huge = await seedHugeRepository(registry, settings.hugeTags);
     progress(seededLine(huge));
+    // notifications only now: the seeding's 25k pushes must not flood the events gateway
+    const eventsPort = await freePort();
+    const eventsUrl = `http://127.0.0.1:${eventsPort}${REGISTRY_EVENTS_PATH}`;
+    await registry.restart(registryNotifications(eventsUrl, BENCH_EVENTS_TOKEN));
+    progress(`registry restarted, notifying ${eventsUrl} (pulls and blob events ignored)`);
     const bench: Bench = { settings, seeded, log };
     const proxy = await forkDelayProxy(registry.url, delayMs);
     stops.unshift(proxy.child.stop);
@@ -56,7 +64,7 @@ async function main(): Promise<void> {
     const rowsByMode: Row[][] = [];
     const figures: Record<string, unknown> = {};
     for (const mode of modes) {
-      const fanOut = await fanOutScenarios(bench, mode);
+      const fanOut = await fanOutScenarios(bench, mode, eventsPort);
       // the hello world in every mode, in turns with the cached queries: the machine's load drifts
       const rates = await cachedQueryThroughput(bench, mode, load, [helloTarget(hello.url)]);
       const upload = await uploads(bench, mode, data);

@@ -42,6 +42,18 @@ const schema = z.object({
     .describe(
       "Milliseconds a tag's digest, once the registry gave it, is reused without asking again (0: every query asks). Within it a moved tag may show its previous image.",
     ),
+  REGISTRY_EVENTS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16 to 512 letters, digits or ._~+/=-')
+    .optional()
+    .describe(
+      "A secret the registry's notifications send as `Authorization: Bearer <token>`: when set, POST /registry-events takes the registry's events, and a tag's digest stays fresh until an event for its repository (none by default: no such route).",
+    ),
+  REGISTRY_EVENTS_MAX_AGE_MS: positiveInt(86_400_000)
+    .default(600_000)
+    .describe(
+      "With REGISTRY_EVENTS_TOKEN, milliseconds a tag's digest is reused at most when no event for its repository came (a bound on what a lost event can leave stale).",
+    ),
   REGISTRY_USERNAME: z
     .string()
     .min(1)
@@ -113,7 +125,7 @@ const schema = z.object({
   RESPONSE_CACHE_TTL_MS: wholeNumber(0, 3_600_000)
     .default(0)
     .describe(
-      "Milliseconds a whole query answer is reused for the same query, variables and caller's credentials (0: off). Within it the answer does not change, except that any mutation through this gateway empties the cache.",
+      "Milliseconds a whole query answer is reused for the same query, variables and caller's credentials (0: off). Within it the answer does not change, except that any mutation through this gateway, and any registry event other than a pull, empties the cache.",
     ),
   RESPONSE_CACHE_MAX_BYTES: positiveInt(2 ** 40)
     .default(64 * 1024 * 1024)
@@ -205,6 +217,11 @@ export interface Config {
   accessCheckTtlMs: number;
   /** How long a tag's digest from the registry is reused (0: never). */
   tagTtlMs: number;
+  /**
+   * Registry notifications (REGISTRY_EVENTS_TOKEN): the secret they must carry, and how long a
+   * tag's digest is reused without an event for its repository; undefined: off.
+   */
+  registryEvents: { token: string; maxAgeMs: number } | undefined;
   /** Whole query answers reused per query, variables and credentials (ttlMs 0: off). */
   responseCache: { ttlMs: number; maxBytes: number };
   credentials: { username: string; password: string } | undefined;
@@ -299,6 +316,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authMode: e.AUTH_MODE,
     accessCheckTtlMs: e.ACCESS_CHECK_TTL_MS,
     tagTtlMs: e.TAG_TTL_MS,
+    registryEvents: e.REGISTRY_EVENTS_TOKEN
+      ? { token: e.REGISTRY_EVENTS_TOKEN, maxAgeMs: e.REGISTRY_EVENTS_MAX_AGE_MS }
+      : undefined,
     responseCache: { ttlMs: e.RESPONSE_CACHE_TTL_MS, maxBytes: e.RESPONSE_CACHE_MAX_BYTES },
     credentials:
       e.REGISTRY_USERNAME && e.REGISTRY_PASSWORD

@@ -25,6 +25,7 @@ import { createLogger, json, Metrics, useOperations } from './observability.js';
 import { RegistryClient, RegistryConnection } from './registry/client.js';
 import { RegistryError } from './registry/errors.js';
 import type { UpstreamEvent } from './registry/http.js';
+import { useRegistryEvents } from './registry-events.js';
 import { ResponseCache, useAnswerCache } from './response-cache.js';
 import { DEFAULT_QUERY } from './schema/default-query.js';
 import { schema } from './schema/index.js';
@@ -159,15 +160,18 @@ function refuse(status: number, message: string): Response {
   return json(status, { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
 }
 
+/** Where GraphQL (and GraphiQL) is served: Yoga's default endpoint; other paths are not found. */
+const GRAPHQL_PATH = '/graphql';
+
 /**
- * Refuses, before reading it, a POST that is neither JSON nor multipart (415: no form posts) and
- * a JSON body over `maxBytes` by its Content-Length (413). Multipart uploads are bounded per
- * file by MAX_CHUNK_BYTES instead.
+ * Refuses, before reading it, a GraphQL POST that is neither JSON nor multipart (415: no form
+ * posts) and a JSON body over `maxBytes` by its Content-Length (413). Multipart uploads are
+ * bounded per file by MAX_CHUNK_BYTES instead. A POST elsewhere is left to be not found (404).
  */
 function useRequestShape(maxBytes: number): Plugin {
   return {
-    onRequest({ request, endResponse }) {
-      if (request.method !== 'POST') return;
+    onRequest({ request, url, endResponse }) {
+      if (request.method !== 'POST' || url.pathname !== GRAPHQL_PATH) return;
       const type = (request.headers.get('content-type') ?? '')
         .split(';', 1)[0]
         ?.trim()
@@ -331,11 +335,17 @@ export interface GatewayHooks {
 /** Builds the gateway for a configuration (nothing listens yet; see server.ts). */
 export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway {
   const logger = hooks.logger ?? createLogger(config.logLevel);
+  const events = config.registryEvents;
   const cache = new DigestCache(
     config.cacheMaxBytes,
     config.redis && new RedisStore(config.redis),
-    config.tagTtlMs,
+    // with events a tag stays fresh for the longer of the two (TAG_TTL_MS already accepts that
+    // staleness); an event for its repository ends it sooner either way
+    events ? Math.max(config.tagTtlMs, events.maxAgeMs) : config.tagTtlMs,
+    events !== undefined,
   );
+  const answers =
+    config.responseCache.ttlMs > 0 ? new ResponseCache(config.responseCache.maxBytes) : undefined;
   const uploads = new UploadTracker();
   const metrics = new Metrics(cache, uploads);
   const connection = new RegistryConnection(config.registryUrl, {
@@ -388,6 +398,21 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       ? { origin: config.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
       : false,
     plugins: [
+      // the registry's notifications (before the GraphQL request checks: they are no GraphQL)
+      ...(events
+        ? [
+            useRegistryEvents({
+              token: events.token,
+              maxBytes: config.maxBodyBytes,
+              metrics,
+              onChange: (repositories) => {
+                for (const repository of repositories) cache.repositoryChanged(repository);
+                // the registry changed behind this gateway's back: no kept answer may stay
+                answers?.invalidate();
+              },
+            }),
+          ]
+        : []),
       useRequestShape(config.maxBodyBytes),
       // requests a browser sends without a CORS preflight (GET, multipart) must carry one of
       // these headers, so no other site can make a visitor's browser run a mutation
@@ -409,9 +434,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
         : []),
       useQueryLimits(config),
       // whole answers reused for a while (RESPONSE_CACHE_TTL_MS), after the limits and the log
-      ...(config.responseCache.ttlMs > 0
-        ? useAnswerCache(config, new ResponseCache(config.responseCache.maxBytes))
-        : []),
+      ...(answers ? useAnswerCache(config, answers) : []),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
       // the deadline timer of each operation ends with it (with its last part, when streamed)

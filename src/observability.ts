@@ -34,22 +34,31 @@ export function upstreamEndpoint(path: string): string {
   return match ? (match[1] as string).replace('blobs/uploads', 'uploads') : 'other';
 }
 
+/** The action label of a registry event: the registry's own, or `other` for one it may add later. */
+export type RegistryEventAction = 'push' | 'pull' | 'delete' | 'mount' | 'other';
+
+/** Why a POST of registry events was refused. */
+export type RefusedEventsReason =
+  | 'unauthorized'
+  | 'method'
+  | 'media_type'
+  | 'too_large'
+  | 'malformed';
+
 /** The Prometheus metrics of one gateway (its own registry, so several gateways can coexist). */
 export class Metrics {
   /** Where the metrics live; `/metrics` serves it. */
   readonly registry = new Registry();
-  private readonly operations = new Counter({
-    name: 'regql_graphql_operations_total',
-    help: 'GraphQL operations executed, by operation type',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-  private readonly errors = new Counter({
-    name: 'regql_graphql_errors_total',
-    help: 'GraphQL errors returned, by extensions.code',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
+  private readonly operations = this.counter(
+    'regql_graphql_operations_total',
+    'GraphQL operations executed, by operation type',
+    'type',
+  );
+  private readonly errors = this.counter(
+    'regql_graphql_errors_total',
+    'GraphQL errors returned, by extensions.code',
+    'code',
+  );
   private readonly cancelled = new Counter({
     name: 'regql_graphql_operations_cancelled_total',
     help: 'GraphQL operations whose caller went away before the whole answer was sent',
@@ -68,6 +77,16 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly registryEvents = this.counter(
+    'regql_registry_events_total',
+    'Registry notification events accepted, by action (push, pull, delete, mount, other); pull events change nothing',
+    'action',
+  );
+  private readonly registryEventsRefused = this.counter(
+    'regql_registry_event_requests_refused_total',
+    'POSTs to /registry-events refused, by reason (unauthorized, method, media_type, too_large, malformed)',
+    'reason',
+  );
 
   constructor(cache: DigestCache, uploads: UploadTracker) {
     const registers = [this.registry];
@@ -109,6 +128,11 @@ export class Metrics {
     });
   }
 
+  /** A counter in this gateway's registry with one label. */
+  private counter<L extends string>(name: string, help: string, label: L): Counter<L> {
+    return new Counter({ name, help, labelNames: [label], registers: [this.registry] });
+  }
+
   /** Counts one upstream answer. */
   observeUpstream(event: UpstreamEvent): void {
     const endpoint = event.path === '/token' ? 'token' : upstreamEndpoint(event.path);
@@ -129,6 +153,16 @@ export class Metrics {
   /** Counts an operation whose caller went away. */
   observeCancelled(): void {
     this.cancelled.inc();
+  }
+
+  /** Counts an accepted registry event by its action. */
+  observeRegistryEvent(action: RegistryEventAction): void {
+    this.registryEvents.inc({ action });
+  }
+
+  /** Counts a refused POST of registry events by why it was refused. */
+  observeRefusedEvents(reason: RefusedEventsReason): void {
+    this.registryEventsRefused.inc({ reason });
   }
 }
 

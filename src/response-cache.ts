@@ -7,12 +7,13 @@ import type { Config } from './config.js';
 
 /**
  * Whole query answers by key, each kept for the TTL it was stored with, bounded in bytes of JSON
- * (least recently used go first). A mutation empties it: which answers a mutation changes is not
- * known, and a portal that just deleted a tag must not see it again.
+ * (least recently used go first). A mutation empties it, and so does a registry event (a change
+ * made at the registry itself): which answers a change touches is not known, and a portal that
+ * just deleted a tag must not see it again.
  */
 export class ResponseCache implements Cache {
   private readonly answers: LRUCache<string, ExecutionResult>;
-  /** Bumped by every mutation; part of each key, so an answer begun before one is never served. */
+  /** Bumped by every change; part of each key, so an answer begun before one is never served. */
   private generation = 0;
 
   constructor(maxBytes: number) {
@@ -32,13 +33,13 @@ export class ResponseCache implements Cache {
     return this.answers.get(id);
   }
 
-  /** Empties the cache (any mutation: which answers it changed is not known). */
+  /** Empties the cache (any mutation or registry event: which answers it changed is not known). */
   invalidate(): void {
     this.generation++;
     this.answers.clear();
   }
 
-  /** The part of a key that a mutation changes. */
+  /** The part of a key that a change (mutation or registry event) moves on. */
   get epoch(): number {
     return this.generation;
   }
@@ -46,8 +47,8 @@ export class ResponseCache implements Cache {
 
 /**
  * The response cache (RESPONSE_CACHE_TTL_MS): a query answered without errors is answered again
- * from memory, for the same query, variables and credentials, until the TTL ends or a mutation
- * runs. In `passthrough` mode answers are kept per caller (a hash of its Authorization header,
+ * from memory, for the same query, variables and credentials, until the TTL ends, a mutation
+ * runs or a registry event comes (the gateway calls `invalidate` for those). In `passthrough` mode answers are kept per caller (a hash of its Authorization header,
  * the header itself is never kept); in `service` mode every caller reads the registry as the same
  * account, so they share them.
  */

@@ -117,16 +117,17 @@ function tail(text: string, lines = 30): string {
 }
 
 /**
- * Starts `docker-registry serve` on a free loopback port with `config` (its `http.addr` set to
- * that port), writing `config.json` and `registry.log` into `dir`, and waits until it answers
- * `GET /v2/`, with `env` added to its environment. Retries on another port if the port was taken;
- * a failure carries the log's tail.
+ * Starts `docker-registry serve` on a free loopback port (or on `at`, `127.0.0.1:PORT`) with
+ * `config` (its `http.addr` set to that port), writing `config.json` and `registry.log` into
+ * `dir`, and waits until it answers `GET /v2/`, with `env` added to its environment. Retries on
+ * another free port if the port was taken; a failure carries the log's tail.
  * The caller owns `dir` and the storage; the process is killed if this process exits first.
  */
 export async function startRegistryProcess(
   dir: string,
   config: RegistryConfig,
   env: Record<string, string> = {},
+  at?: string,
 ): Promise<RegistryProcess> {
   const configPath = join(dir, 'config.json');
   const logPath = join(dir, 'registry.log');
@@ -134,7 +135,7 @@ export async function startRegistryProcess(
   const tls = config.http?.tls as { certificate?: string } | undefined;
   const ca = tls?.certificate ? await readFile(tls.certificate, 'utf8') : undefined;
   for (let attempt = 1; ; attempt++) {
-    const host = `127.0.0.1:${await freePort()}`;
+    const host = at ?? `127.0.0.1:${await freePort()}`;
     const url = `${tls ? 'https' : 'http'}://${host}`;
     // JSON is YAML: the registry reads this file as its YAML configuration.
     await writeFile(
@@ -163,12 +164,40 @@ export async function startRegistryProcess(
     } catch (error) {
       await stopProcess(child);
       const logText = await readFile(logPath, 'utf8');
-      if (attempt < PORT_ATTEMPTS && logText.includes('address already in use')) continue;
+      const taken = logText.includes('address already in use');
+      if (at === undefined && attempt < PORT_ATTEMPTS && taken) continue;
       throw new Error(
         `${(error as Error).message}\n--- last lines of its log ---\n${tail(logText)}`,
       );
     }
   }
+}
+
+/** The media type registry 2.x gives blobs (layers, configs) in its events. */
+const BLOB_EVENT_MEDIA_TYPE = 'application/octet-stream';
+
+/**
+ * A registry's `notifications` section (a RegistryAddOn's config) that posts its events to
+ * regql's `url` (`…/registry-events`) with REGISTRY_EVENTS_TOKEN `token`, as the README shows:
+ * pulls are not sent (they change nothing, and each of regql's own reads would cause one), nor
+ * blob events (they move no tag); manifest pushes and every delete (it has no media type) are.
+ */
+export function registryNotifications(url: string, token: string): Record<string, unknown> {
+  return {
+    notifications: {
+      endpoints: [
+        {
+          name: 'regql',
+          url,
+          headers: { Authorization: [`Bearer ${token}`] },
+          timeout: '2s',
+          threshold: 5,
+          backoff: '1s',
+          ignore: { actions: ['pull'], mediatypes: [BLOB_EVENT_MEDIA_TYPE] },
+        },
+      ],
+    },
+  };
 }
 
 /** What a startLocalRegistry `prepare` hook adds: configuration sections, and a helper to stop. */
@@ -187,6 +216,11 @@ export interface LocalRegistry extends RegistryProcess {
   dir: string;
   /** The storage root inside `dir`. */
   storageDir: string;
+  /**
+   * Stops the process and starts it again on the same port and storage with `sections` added to
+   * its configuration (say, `notifications` once seeding is done); the log starts anew.
+   */
+  restart(sections: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -212,14 +246,20 @@ export async function startLocalRegistry(
     // the add-on's `http` settings (say, `tls`) join the base ones (the upload-state secret)
     const http = { ...base.http, ...(addOn.config?.http as Record<string, unknown> | undefined) };
     const config = { ...base, ...addOn.config, http };
-    const registry = await startRegistryProcess(dir, config, addOn.env);
+    let registry = await startRegistryProcess(dir, config, addOn.env);
+    const { url, host } = registry;
     return {
-      ...registry,
+      url,
+      host,
       dir,
       storageDir,
       stop: async () => {
         await registry.stop();
         await cleanUp();
+      },
+      restart: async (sections) => {
+        await registry.stop();
+        registry = await startRegistryProcess(dir, { ...config, ...sections }, addOn.env, host);
       },
     };
   } catch (error) {

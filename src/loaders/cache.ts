@@ -21,6 +21,12 @@ export interface SharedCacheStats extends CacheStats {
   errors: number;
 }
 
+/** A tag's digest as the registry gave it, and the tagMark taken before it was asked for. */
+interface FreshTag {
+  digest: string;
+  asOf: number;
+}
+
 /** Most tag→digest hints remembered. */
 const MAX_HINTS = 100_000;
 
@@ -31,7 +37,8 @@ const FAILED = Symbol('failed');
  * The process-wide cache of verified, digest-addressed manifests and configs (immutable, so
  * shared across requests), bounded by bytes. Keys include the repository: a digest that exists
  * in one repository says nothing of another. It also remembers which digest a tag last pointed
- * at — only as a hint of whether a HEAD will do; tags move and are resolved on every request.
+ * at — only as a hint of whether a conditional GET will do; tags move and are resolved on every
+ * request, unless a tag TTL or registry events keep the registry's last answer fresh for a while.
  *
  * With a shared store (Redis), that is a second tier behind the in-process LRU, shared by
  * replicas: it holds the bytes as served, and whatever comes back from it is verified against
@@ -46,22 +53,39 @@ export class DigestCache {
   private readonly entries: LRUCache<string, Entry>;
   private readonly hints = new LRUCache<string, string>({ max: MAX_HINTS });
   /** Tag→digest answers the registry gave within the tag TTL (absent when the TTL is 0). */
-  private readonly fresh?: LRUCache<string, string>;
+  private readonly fresh?: LRUCache<string, FreshTag>;
+  /** Registry events so far: the mark of the newest one (0: none yet). */
+  private eventMark = 0;
+  /** The mark of the newest event for each repository that had one (most recent repositories). */
+  private readonly lastEvent = new LRUCache<string, number>({
+    max: MAX_HINTS,
+    // a repository pushed out of the list may have had any event up to its mark: so may all
+    dispose: (mark, _repository, reason) => {
+      if (reason === 'evict') this.forgottenMark = Math.max(this.forgottenMark, mark);
+    },
+  });
+  /** The newest mark of a repository no longer in `lastEvent`: any repository's events may reach it. */
+  private forgottenMark = 0;
 
   /**
    * `shared`: the second tier shared by replicas, if any; `tagTtlMs`: how long a tag's digest,
-   * once the registry confirmed it, is reused without asking again (0: never).
+   * once the registry confirmed it, is reused without asking again (0: never); `events`: whether
+   * registry events end that early (then a tag's digest is fresh only when it was asked for with
+   * a mark, and no event for its repository came after that mark).
    */
   constructor(
     maxBytes: number,
     private readonly shared?: SharedStore,
     tagTtlMs = 0,
+    private readonly events = false,
   ) {
     this.entries = new LRUCache<string, Entry>({
       maxSize: maxBytes,
       sizeCalculation: (entry) => entrySize(entry),
     });
-    if (tagTtlMs > 0) this.fresh = new LRUCache<string, string>({ max: MAX_HINTS, ttl: tagTtlMs });
+    if (tagTtlMs > 0) {
+      this.fresh = new LRUCache<string, FreshTag>({ max: MAX_HINTS, ttl: tagTtlMs });
+    }
   }
 
   /** A cached manifest (from the LRU, else verified from the shared store), counted. */
@@ -131,20 +155,53 @@ export class DigestCache {
   }
 
   /**
-   * Remembers the digest the registry just said a tag points at (telling the shared store when
-   * that changed); with a tag TTL, it is also fresh from now on.
+   * The mark to take before asking the registry for a tag (pass it to setTagHint): the answer is
+   * fresh only if no event for the tag's repository comes after it, so an answer that was on its
+   * way while an event came is not trusted.
    */
-  setTagHint(repository: string, tag: string, digest: string): void {
+  tagMark(): number {
+    return this.eventMark;
+  }
+
+  /**
+   * Remembers the digest the registry just said a tag points at (telling the shared store when
+   * that changed); with a tag TTL it is also fresh from now on, unless an event for its
+   * repository came after `asOf` (the tagMark taken before asking). Without `asOf` (the gateway
+   * itself just moved the tag) it is fresh only when events are off: when it was asked is unknown.
+   */
+  setTagHint(repository: string, tag: string, digest: string, asOf?: number): void {
     const key = hintKey(repository, tag);
-    this.fresh?.set(key, digest);
+    const since = asOf ?? (this.events ? undefined : this.eventMark);
+    if (since !== undefined && !this.changedSince(repository, since)) {
+      this.fresh?.set(key, { digest, asOf: since });
+    } else {
+      this.fresh?.delete(key);
+    }
     if (this.hints.get(key) === digest) return;
     this.hints.set(key, digest);
     this.toShared(sharedKey('t', repository, tag), Buffer.from(digest, 'latin1'));
   }
 
-  /** The digest the registry gave for a tag within the tag TTL (in this process), if any. */
+  /**
+   * The digest the registry gave for a tag within the tag TTL (in this process), if any and no
+   * registry event for its repository came since it was asked for.
+   */
   freshTag(repository: string, tag: string): string | undefined {
-    return this.fresh?.get(hintKey(repository, tag));
+    const key = hintKey(repository, tag);
+    const entry = this.fresh?.get(key);
+    if (!entry) return undefined;
+    if (!this.changedSince(repository, entry.asOf)) return entry.digest;
+    this.fresh?.delete(key);
+    return undefined;
+  }
+
+  /**
+   * A registry event said something in `repository` changed: none of its tags' digests is fresh
+   * any more, including answers still on their way (their mark is older than this event's).
+   */
+  repositoryChanged(repository: string): void {
+    this.eventMark++;
+    this.lastEvent.set(repository, this.eventMark);
   }
 
   /** Forgets what a tag pointed at (after this gateway deleted it). */
@@ -156,6 +213,11 @@ export class DigestCache {
   /** Closes the shared store's connection. */
   async close(): Promise<void> {
     await this.shared?.close();
+  }
+
+  /** Whether an event for `repository` came after `mark`. */
+  private changedSince(repository: string, mark: number): boolean {
+    return (this.lastEvent.get(repository) ?? this.forgottenMark) > mark;
   }
 
   private lookup(kind: Entry['kind'], repository: string, digest: string): Entry | undefined {

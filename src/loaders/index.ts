@@ -59,7 +59,8 @@ function each<K, V>(load: (key: K) => Promise<V>) {
  * cache (either tier: in-process, else Redis) when present, behind the same access check. A tag
  * costs one request either way: a GET (body and digest at once), made conditional on the tag's
  * last digest when that manifest is cached (a 304 without a body confirms it); none while the
- * registry's last answer for it is younger than the tag TTL (TAG_TTL_MS, off by default).
+ * registry's last answer for it is younger than the tag TTL (TAG_TTL_MS, off by default) or, with
+ * registry events, until an event for its repository (REGISTRY_EVENTS_TOKEN, off by default).
  */
 export function createLoaders(
   client: RegistryClient,
@@ -82,9 +83,12 @@ export function createLoaders(
   };
 
   const byTag = async (repository: string, tag: string): Promise<Manifest> => {
+    // before anything is asked: a registry event that comes later makes this answer not fresh
+    const asOf = cache.tagMark();
     const fresh = cache.freshTag(repository, tag);
     if (fresh) {
-      // the registry named this digest within the tag TTL: no request for the tag itself
+      // the registry named this digest within the tag TTL, and no registry event for the
+      // repository came since: no request for the tag itself
       try {
         const manifest = await byDigest(repository, fresh);
         manifests.prime({ repository, reference: fresh }, manifest);
@@ -109,7 +113,7 @@ export function createLoaders(
       manifest = answer;
       cache.addManifest(repository, manifest);
     }
-    cache.setTagHint(repository, tag, manifest.digest);
+    cache.setTagHint(repository, tag, manifest.digest, asOf);
     manifests.prime({ repository, reference: manifest.digest }, manifest);
     return manifest;
   };

@@ -10,7 +10,14 @@ import type { AddressInfo } from 'node:net';
 
 /** What the proxy does with one request: pass it on (maybe rewritten), or answer it itself. */
 export type ProxyAction =
-  | { kind: 'forward'; path?: string; delayMs?: number; transformBody?: (body: Buffer) => Buffer }
+  | {
+      kind: 'forward';
+      path?: string;
+      delayMs?: number;
+      /** Forwards only once this has settled (a test's step that must come first). */
+      after?: Promise<unknown>;
+      transformBody?: (body: Buffer) => Buffer;
+    }
   | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string | Buffer }
   /** Closes the connection without an answer. */
   | { kind: 'drop' }
@@ -101,7 +108,8 @@ export async function startProxy(
         });
       case 'forward': {
         const go = () => forward(target, req, res, action.path ?? info.path, action.transformBody);
-        if (action.delayMs) setTimeout(go, action.delayMs);
+        if (action.after) action.after.then(go, go);
+        else if (action.delayMs) setTimeout(go, action.delayMs);
         else go();
       }
     }

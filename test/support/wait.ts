@@ -24,10 +24,13 @@ export async function untilSteady(
   return last;
 }
 
-/** Waits until `done()` holds (checked every 10 ms); throws after `boundMs`. */
-export async function until(done: () => boolean, boundMs = 30_000): Promise<void> {
+/** Waits until `done()` holds (checked every 10 ms; it may be async); throws after `boundMs`. */
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  boundMs = 30_000,
+): Promise<void> {
   const giveUp = Date.now() + boundMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > giveUp) throw new Error(`not done after ${boundMs} ms`);
     await sleep(10);
   }

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       maxChunkBytes: 16 * 1024 * 1024,
       maxPageSize: 1000,
       tagTtlMs: 0,
+      registryEvents: undefined,
     });
   });
 
@@ -28,6 +29,8 @@ describe('loadConfig', () => {
       UPSTREAM_CONCURRENCY: '128',
       PORT: '0',
       TAG_TTL_MS: '5000',
+      REGISTRY_EVENTS_TOKEN: 'abcdefghijklmnop-0123456789',
+      REGISTRY_EVENTS_MAX_AGE_MS: '60000',
     });
     expect(config).toMatchObject({
       credentials: { username: 'svc', password: 's3cret' },
@@ -36,6 +39,7 @@ describe('loadConfig', () => {
       upstream: { connections: 128 },
       port: 0,
       tagTtlMs: 5000,
+      registryEvents: { token: 'abcdefghijklmnop-0123456789', maxAgeMs: 60_000 },
     });
   });
 
@@ -62,11 +66,25 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['too short', 'hunter2-secret'],
+    ['with a space', 'hunter2 secret that is long'],
+  ])('refuses a REGISTRY_EVENTS_TOKEN %s without echoing it', (_what, token) => {
+    const attempt = () =>
+      loadConfig({ REGISTRY_URL: 'http://r.example', REGISTRY_EVENTS_TOKEN: token });
+    expect(attempt).toThrow('REGISTRY_EVENTS_TOKEN must be 16 to 512 letters');
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it.each([
     [{}, 'REGISTRY_URL is required'],
     [{ REGISTRY_URL: 'http://u:p@r.example' }, 'REGISTRY_URL must not contain credentials'],
     [{ REGISTRY_URL: 'http://r.example/v2/' }, 'REGISTRY_URL must have no path'],
     [{ REGISTRY_URL: 'http://r.example', REGISTRY_USERNAME: 'a' }, 'go together'],
     [{ REGISTRY_URL: 'http://r.example', TAG_TTL_MS: '-1' }, 'TAG_TTL_MS must be at least 0'],
+    [
+      { REGISTRY_URL: 'http://r.example', REGISTRY_EVENTS_MAX_AGE_MS: '0' },
+      'REGISTRY_EVENTS_MAX_AGE_MS must be at least 1',
+    ],
   ])('refuses %j', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(expected);
   });

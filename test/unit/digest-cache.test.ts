@@ -181,3 +181,61 @@ describe('DigestCache without a shared store', () => {
     await cache.close();
   });
 });
+
+describe('DigestCache with registry events', () => {
+  const other = 'team/other';
+  /** A cache whose tag digests stay fresh for ten minutes unless an event ends that. */
+  const withEvents = () => new DigestCache(MAX, undefined, 600_000, true);
+
+  it('keeps a tag fresh until an event for its repository, and leaves other repositories fresh', () => {
+    const cache = withEvents();
+    for (const repository of [REPO, other]) {
+      cache.setTagHint(repository, 'v1', image.digest, cache.tagMark());
+    }
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+    cache.repositoryChanged(REPO);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    expect(cache.freshTag(other, 'v1')).toBe(image.digest);
+    // asked again after the event: fresh again
+    cache.setTagHint(REPO, 'v1', image.digest, cache.tagMark());
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+  });
+
+  it('does not mark fresh an answer that was on its way while an event came', () => {
+    const cache = withEvents();
+    const asked = cache.tagMark();
+    const askedElsewhere = cache.tagMark();
+    cache.repositoryChanged(REPO);
+    // the registry's answer arrives after the event: it may predate the change
+    cache.setTagHint(REPO, 'v1', image.digest, asked);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    cache.setTagHint(other, 'v1', image.digest, askedElsewhere);
+    expect(cache.freshTag(other, 'v1')).toBe(image.digest);
+  });
+
+  it('does not mark fresh a digest with no mark (the gateway moved the tag), and drops the old one', () => {
+    const cache = withEvents();
+    cache.setTagHint(REPO, 'v1', image.digest, cache.tagMark());
+    cache.setTagHint(REPO, 'v1', configDigest);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    // without events, a tag TTL trusts it as before
+    const ttlOnly = new DigestCache(MAX, undefined, 600_000);
+    ttlOnly.setTagHint(REPO, 'v1', configDigest);
+    expect(ttlOnly.freshTag(REPO, 'v1')).toBe(configDigest);
+  });
+});
+
+describe('DigestCache with registry events, past its list of repositories', () => {
+  it('still treats an event whose repository was pushed out of the list as having come', () => {
+    const cache = new DigestCache(MAX, undefined, 600_000, true);
+    const asked = cache.tagMark();
+    cache.repositoryChanged(REPO);
+    // as many other repositories as the list holds push REPO out of it
+    for (let i = 0; i < 100_000; i++) cache.repositoryChanged(`many/r${i}`);
+    cache.setTagHint(REPO, 'v1', image.digest, asked);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    // an answer asked for after all of them is fresh
+    cache.setTagHint(REPO, 'v1', image.digest, cache.tagMark());
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+  });
+});
