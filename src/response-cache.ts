@@ -48,9 +48,10 @@ export class ResponseCache implements Cache {
 /**
  * The response cache (RESPONSE_CACHE_TTL_MS): a query answered without errors is answered again
  * from memory, for the same query, variables and credentials, until the TTL ends, a mutation
- * runs or a registry event comes (the gateway calls `invalidate` for those). In `passthrough` mode answers are kept per caller (a hash of its Authorization header,
- * the header itself is never kept); in `service` mode every caller reads the registry as the same
- * account, so they share them.
+ * runs or a registry event comes (the gateway calls `invalidate` for those). In `passthrough`
+ * mode answers are kept per caller (a hash of its Authorization header, the header itself is
+ * never kept); in `service` mode every caller reads the registry as the same account, so they
+ * share them.
  */
 export function useAnswerCache(config: Config, cache: ResponseCache): Plugin[] {
   const credentialsOf = (request: Request) =>
