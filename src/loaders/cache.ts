@@ -64,7 +64,10 @@ export class DigestCache {
       if (reason === 'evict') this.forgottenMark = Math.max(this.forgottenMark, mark);
     },
   });
-  /** The newest mark of a repository no longer in `lastEvent`: any repository's events may reach it. */
+  /**
+   * Any repository may have had events up to this mark: the newest mark of a repository no longer
+   * in `lastEvent`, or of everythingChanged.
+   */
   private forgottenMark = 0;
 
   /**
@@ -204,6 +207,15 @@ export class DigestCache {
     this.lastEvent.set(repository, this.eventMark);
   }
 
+  /**
+   * Registry events may have been missed (the replicas' events channel was down): no tag's digest
+   * is fresh any more, including answers still on their way.
+   */
+  everythingChanged(): void {
+    this.eventMark++;
+    this.forgottenMark = this.eventMark;
+  }
+
   /** Forgets what a tag pointed at (after this gateway deleted it). */
   forgetTag(repository: string, tag: string): void {
     this.fresh?.delete(hintKey(repository, tag));
@@ -217,7 +229,7 @@ export class DigestCache {
 
   /** Whether an event for `repository` came after `mark`. */
   private changedSince(repository: string, mark: number): boolean {
-    return (this.lastEvent.get(repository) ?? this.forgottenMark) > mark;
+    return Math.max(this.lastEvent.get(repository) ?? 0, this.forgottenMark) > mark;
   }
 
   private lookup(kind: Entry['kind'], repository: string, digest: string): Entry | undefined {

@@ -223,6 +223,22 @@ describe('DigestCache with registry events', () => {
     ttlOnly.setTagHint(REPO, 'v1', configDigest);
     expect(ttlOnly.freshTag(REPO, 'v1')).toBe(configDigest);
   });
+
+  it('after everythingChanged (missed events) trusts no tag, even of a repository that had events', () => {
+    const cache = withEvents();
+    cache.repositoryChanged(REPO);
+    const asked = cache.tagMark();
+    for (const repository of [REPO, other]) cache.setTagHint(repository, 'v1', image.digest, asked);
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+    cache.everythingChanged();
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    expect(cache.freshTag(other, 'v1')).toBeUndefined();
+    // an answer on its way meanwhile is not trusted either; one asked for after it is
+    cache.setTagHint(REPO, 'v1', image.digest, asked);
+    expect(cache.freshTag(REPO, 'v1')).toBeUndefined();
+    cache.setTagHint(REPO, 'v1', image.digest, cache.tagMark());
+    expect(cache.freshTag(REPO, 'v1')).toBe(image.digest);
+  });
 });
 
 describe('DigestCache with registry events, past its list of repositories', () => {
