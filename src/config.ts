@@ -180,7 +180,7 @@ const schema = z.object({
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
     .optional()
     .describe(
-      'Redis for the cache shared by replicas (e.g. redis://127.0.0.1:6379/0); none by default.',
+      'Redis for the cache shared by replicas (e.g. redis://127.0.0.1:6379/0), and with REGISTRY_EVENTS_TOKEN for passing registry events between them; none by default.',
     ),
   REDIS_KEY_PREFIX: z
     .string()

@@ -18,7 +18,7 @@ import { type Context, createContext, type Shared } from './context.js';
 import { shortenValues, useQueryLimits } from './limits.js';
 import { AccessCache } from './loaders/access.js';
 import { DigestCache } from './loaders/cache.js';
-import { RedisStore } from './loaders/redis.js';
+import { RedisEventChannel, RedisStore } from './loaders/redis.js';
 import { UploadTracker } from './loaders/uploads.js';
 import { useStreamingMultipart } from './multipart.js';
 import { createLogger, json, Metrics, useOperations } from './observability.js';
@@ -348,6 +348,27 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     config.responseCache.ttlMs > 0 ? new ResponseCache(config.responseCache.maxBytes) : undefined;
   const uploads = new UploadTracker();
   const metrics = new Metrics(cache, uploads);
+  /** A change the registry told of (to this replica, or to another one sharing its Redis). */
+  const changed = (repositories: Iterable<string>) => {
+    for (const repository of repositories) cache.repositoryChanged(repository);
+    // the registry changed behind this gateway's back: no kept answer may stay
+    answers?.invalidate();
+  };
+  // with Redis, the replicas tell each other of the events any one of them received
+  const channel =
+    events && config.redis
+      ? new RedisEventChannel(config.redis, {
+          changed: (repositories) => {
+            metrics.observeEventBroadcast('received');
+            changed(repositories);
+          },
+          resync: () => {
+            metrics.observeEventBroadcast('resync');
+            cache.everythingChanged();
+            answers?.invalidate();
+          },
+        })
+      : undefined;
   const connection = new RegistryConnection(config.registryUrl, {
     onResponse: (event) => {
       metrics.observeUpstream(event);
@@ -406,9 +427,10 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
               maxBytes: config.maxBodyBytes,
               metrics,
               onChange: (repositories) => {
-                for (const repository of repositories) cache.repositoryChanged(repository);
-                // the registry changed behind this gateway's back: no kept answer may stay
-                answers?.invalidate();
+                changed(repositories);
+                void channel?.publish([...repositories]).then((sent) => {
+                  metrics.observeEventBroadcast(sent ? 'sent' : 'send_failed');
+                });
               },
             }),
           ]
@@ -455,7 +477,7 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
     },
     close: async () => {
       await connection.close();
-      await cache.close();
+      await Promise.all([cache.close(), channel?.close()]);
     },
   };
 }

@@ -37,6 +37,9 @@ export function upstreamEndpoint(path: string): string {
 /** The action label of a registry event: the registry's own, or `other` for one it may add later. */
 export type RegistryEventAction = 'push' | 'pull' | 'delete' | 'mount' | 'other';
 
+/** What happened on the Redis events channel shared by replicas. */
+export type EventBroadcast = 'sent' | 'send_failed' | 'received' | 'resync';
+
 /** Why a POST of registry events was refused. */
 export type RefusedEventsReason =
   | 'unauthorized'
@@ -81,6 +84,11 @@ export class Metrics {
     'regql_registry_events_total',
     'Registry notification events accepted, by action (push, pull, delete, mount, other); pull events change nothing',
     'action',
+  );
+  private readonly eventBroadcasts = this.counter(
+    'regql_registry_event_broadcasts_total',
+    'Registry events shared with other replicas over Redis: sent, send_failed, received, and resync (the subscription came back: everything counted as changed)',
+    'kind',
   );
   private readonly registryEventsRefused = this.counter(
     'regql_registry_event_requests_refused_total',
@@ -158,6 +166,11 @@ export class Metrics {
   /** Counts an accepted registry event by its action. */
   observeRegistryEvent(action: RegistryEventAction): void {
     this.registryEvents.inc({ action });
+  }
+
+  /** Counts what happened on the Redis events channel. */
+  observeEventBroadcast(kind: EventBroadcast): void {
+    this.eventBroadcasts.inc({ kind });
   }
 
   /** Counts a refused POST of registry events by why it was refused. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -91,5 +92,83 @@ export class RedisStore implements SharedStore {
   private async connected(): Promise<void> {
     if (this.redis.status === 'ready') return;
     await Promise.race([this.started, sleep(REDIS_TIMEOUT_MS, undefined, { ref: false })]);
+  }
+}
+
+/** What one replica tells the others on the events channel. */
+interface Broadcast {
+  /** The sending replica, which has applied the change already. */
+  from: string;
+  repositories: string[];
+}
+
+/** What a RedisEventChannel reports to its gateway. */
+export interface EventChannelListener {
+  /** Another replica took a registry event naming these repositories. */
+  changed(repositories: string[]): void;
+  /** This replica may have missed broadcasts (its subscription was down): anything may have changed. */
+  resync(): void;
+}
+
+/**
+ * Registry events shared by the replicas of one Redis (`<REDIS_KEY_PREFIX>events`, pub/sub): the
+ * replica the registry notified publishes the repositories an event named, and every other one
+ * applies them, so the registry needs one endpoint for all of them (the load balancer). A
+ * subscription that comes back after an outage reports `resync`: broadcasts sent meanwhile are
+ * lost, so everything counts as changed. Publishing is best effort; a failure is only counted by
+ * the caller (REGISTRY_EVENTS_MAX_AGE_MS bounds what it leaves stale).
+ */
+export class RedisEventChannel {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly id = randomUUID();
+
+  constructor(settings: RedisSettings, listener: EventChannelListener) {
+    this.channel = `${settings.keyPrefix}events`;
+    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+    this.publisher = new Redis(settings.url, { ...options, connectionName: 'regql-events' });
+    // a subscriber queues its SUBSCRIBE until connected, and subscribes again on every reconnect
+    this.subscriber = new Redis(settings.url, { connectionName: 'regql-events-subscriber' });
+    for (const connection of [this.publisher, this.subscriber]) connection.on('error', () => {});
+    let connectedBefore = false;
+    this.subscriber.on('ready', () => {
+      if (connectedBefore) listener.resync();
+      connectedBefore = true;
+    });
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const broadcast = parseBroadcast(message);
+      if (broadcast && broadcast.from !== this.id) listener.changed(broadcast.repositories);
+    });
+    void this.subscriber.subscribe(this.channel).catch(() => undefined);
+  }
+
+  /** Tells the other replicas that these repositories changed; resolves false when that failed. */
+  async publish(repositories: string[]): Promise<boolean> {
+    const message = JSON.stringify({ from: this.id, repositories } satisfies Broadcast);
+    return this.publisher.publish(this.channel, message).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Closes both connections. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [this.publisher, this.subscriber].map((r) => r.quit().catch(() => r.disconnect())),
+    );
+  }
+}
+
+/** A broadcast as sent by a replica, or undefined for anything else on the channel. */
+function parseBroadcast(message: string): Broadcast | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<Broadcast>;
+    const { from, repositories } = value;
+    if (typeof from !== 'string' || !Array.isArray(repositories)) return undefined;
+    if (!repositories.every((r) => typeof r === 'string')) return undefined;
+    return { from, repositories };
+  } catch {
+    return undefined;
   }
 }

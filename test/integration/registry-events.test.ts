@@ -15,6 +15,7 @@ import { pushImage } from '../harness/fixtures.js';
 import type { RegistryInfo } from '../harness/types.js';
 import { seeded } from '../support/clients.js';
 import {
+  broadcasts,
   EVENTS_TOKEN,
   envelope,
   eventsAccepted,
@@ -23,6 +24,7 @@ import {
 } from '../support/events.js';
 import { gatewayAt, gatewayFor, type TestGateway } from '../support/gateway.js';
 import { startProxy } from '../support/proxy.js';
+import { type RedisServer, startRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
 
 /** A repository of its own for each use (its tags are pushed and moved). */
@@ -188,6 +190,63 @@ describe('REGISTRY_EVENTS_TOKEN: an answer on its way while an event came', () =
       await proxy.close();
     }
   });
+});
+
+describe('replicas sharing a Redis: the registry notifies one, every one follows', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  /** Runs `work` with the notified gateway and a second replica, both on this Redis. */
+  const withReplicas = (work: (notified: TestGateway, other: TestGateway) => Promise<void>) => {
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `regql-${randomUUID()}:` };
+    return withGateway(env, async (notified) => {
+      const other = gatewayAt(registry.url, { REGISTRY_EVENTS_TOKEN: EVENTS_TOKEN, ...env });
+      try {
+        // the second replica is subscribed once a broadcast reaches it
+        await until(
+          async () =>
+            (await redis.client.pubsub('NUMSUB', `${env.REDIS_KEY_PREFIX}events`))[1] === 2,
+        );
+        await work(notified, other);
+      } finally {
+        await other.close();
+      }
+    });
+  };
+
+  it('a tag moved at the registry shows on the replica the registry did not notify', () =>
+    withReplicas(async (notified, other) => {
+      const repository = scratch();
+      const first = await pushAndWait(notified, repository, 'v1');
+      expect((await readTag(other, repository)).digest).toBe(first.digest);
+      expect(await readTag(other, repository)).toEqual({ digest: first.digest, calls: [] });
+      const received = await broadcasts(other.gateway, 'received');
+      const moved = await pushAndWait(notified, repository, 'v1');
+      await until(async () => (await broadcasts(other.gateway, 'received')) > received);
+      const after = await readTag(other, repository);
+      expect(after.digest).toBe(moved.digest);
+      expect(after.calls).toContain(`GET /v2/${repository}/manifests/v1`);
+      expect(await broadcasts(notified.gateway, 'sent')).toBeGreaterThanOrEqual(2);
+      // the notified replica applied its own event at once and ignores its own broadcast
+      expect(await broadcasts(notified.gateway, 'received')).toBe(0);
+    }));
+
+  it('a replica whose subscription dropped asks again for every tag once it is back', () =>
+    withReplicas(async (notified, other) => {
+      const repository = scratch();
+      const image = await pushAndWait(notified, repository, 'v1');
+      await readTag(other, repository);
+      expect((await readTag(other, repository)).calls).toEqual([]);
+      // broadcasts sent while it was away are lost: everything may have changed
+      await redis.client.client('KILL', 'TYPE', 'pubsub');
+      await until(async () => (await broadcasts(other.gateway, 'resync')) > 0);
+      const after = await readTag(other, repository);
+      expect(after.digest).toBe(image.digest);
+      expect(after.calls).toContain(`GET /v2/${repository}/manifests/v1`);
+    }));
 });
 
 describe('REGISTRY_EVENTS_MAX_AGE_MS: the bound when no event comes', () => {

@@ -1,5 +1,9 @@
 import type { Gateway } from '../../src/gateway.js';
-import type { RefusedEventsReason, RegistryEventAction } from '../../src/observability.js';
+import type {
+  EventBroadcast,
+  RefusedEventsReason,
+  RegistryEventAction,
+} from '../../src/observability.js';
 import { REGISTRY_EVENTS_PATH } from '../../src/registry-events.js';
 
 /** The token the tests' gateways and registries share. */
@@ -14,6 +18,11 @@ async function counted(gateway: Gateway, name: string, label: string, value: str
 /** Registry events `gateway` accepted with this action so far. */
 export function eventsAccepted(gateway: Gateway, action: RegistryEventAction): Promise<number> {
   return counted(gateway, 'regql_registry_events_total', 'action', action);
+}
+
+/** What `gateway` counted of this kind on the Redis events channel so far. */
+export function broadcasts(gateway: Gateway, kind: EventBroadcast): Promise<number> {
+  return counted(gateway, 'regql_registry_event_broadcasts_total', 'kind', kind);
 }
 
 /** POSTs to the events route `gateway` refused for this reason so far. */
