@@ -106,16 +106,16 @@ interface Broadcast {
 export interface EventChannelListener {
   /** Another replica took a registry event naming these repositories. */
   changed(repositories: string[]): void;
-  /** This replica may have missed broadcasts (its subscription was down): anything may have changed. */
+  /** The subscription is (again) up, and broadcasts may have been missed: anything may have changed. */
   resync(): void;
 }
 
 /**
  * Registry events shared by the replicas of one Redis (`<REDIS_KEY_PREFIX>events`, pub/sub): the
  * replica the registry notified publishes the repositories an event named, and every other one
- * applies them, so the registry needs one endpoint for all of them (the load balancer). A
- * subscription that comes back after an outage reports `resync`: broadcasts sent meanwhile are
- * lost, so everything counts as changed. Publishing is best effort; a failure is only counted by
+ * applies them, so the registry needs one endpoint for all of them (the load balancer). Each time
+ * the subscription is up (at start, and after an outage) it reports `resync`: broadcasts sent
+ * while it was not are lost, so everything counts as changed. Publishing is best effort; a failure is only counted by
  * the caller (REGISTRY_EVENTS_MAX_AGE_MS bounds what it leaves stale).
  */
 export class RedisEventChannel {
@@ -128,19 +128,20 @@ export class RedisEventChannel {
     this.channel = `${settings.keyPrefix}events`;
     const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
     this.publisher = new Redis(settings.url, { ...options, connectionName: 'regql-events' });
-    // a subscriber queues its SUBSCRIBE until connected, and subscribes again on every reconnect
     this.subscriber = new Redis(settings.url, { connectionName: 'regql-events-subscriber' });
     for (const connection of [this.publisher, this.subscriber]) connection.on('error', () => {});
-    let connectedBefore = false;
+    // on every connection, the first one included (broadcasts may have gone out before it):
+    // once subscribed, whatever was sent meanwhile is lost, so everything counts as changed
     this.subscriber.on('ready', () => {
-      if (connectedBefore) listener.resync();
-      connectedBefore = true;
+      this.subscriber.subscribe(this.channel).then(
+        () => listener.resync(),
+        () => undefined,
+      );
     });
     this.subscriber.on('message', (_channel: string, message: string) => {
       const broadcast = parseBroadcast(message);
       if (broadcast && broadcast.from !== this.id) listener.changed(broadcast.repositories);
     });
-    void this.subscriber.subscribe(this.channel).catch(() => undefined);
   }
 
   /** Tells the other replicas that these repositories changed; resolves false when that failed. */

@@ -205,11 +205,10 @@ describe('replicas sharing a Redis: the registry notifies one, every one follows
     return withGateway(env, async (notified) => {
       const other = gatewayAt(registry.url, { REGISTRY_EVENTS_TOKEN: EVENTS_TOKEN, ...env });
       try {
-        // the second replica is subscribed once a broadcast reaches it
-        await until(
-          async () =>
-            (await redis.client.pubsub('NUMSUB', `${env.REDIS_KEY_PREFIX}events`))[1] === 2,
-        );
+        // both are subscribed once they have resynced (each does, once its subscription is up)
+        for (const gw of [notified, other]) {
+          await until(async () => (await broadcasts(gw.gateway, 'resync')) > 0);
+        }
         await work(notified, other);
       } finally {
         await other.close();
@@ -241,8 +240,9 @@ describe('replicas sharing a Redis: the registry notifies one, every one follows
       await readTag(other, repository);
       expect((await readTag(other, repository)).calls).toEqual([]);
       // broadcasts sent while it was away are lost: everything may have changed
+      const resyncs = await broadcasts(other.gateway, 'resync');
       await redis.client.client('KILL', 'TYPE', 'pubsub');
-      await until(async () => (await broadcasts(other.gateway, 'resync')) > 0);
+      await until(async () => (await broadcasts(other.gateway, 'resync')) > resyncs);
       const after = await readTag(other, repository);
       expect(after.digest).toBe(image.digest);
       expect(after.calls).toContain(`GET /v2/${repository}/manifests/v1`);
