@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** Longest a Redis call may take before the cache gives up on it and asks the registry. */
 export const REDIS_TIMEOUT_MS = 200;
@@ -95,12 +96,14 @@ export class RedisStore implements SharedStore {
   }
 }
 
-/** What one replica tells the others on the events channel. */
-interface Broadcast {
-  /** The sending replica, which has applied the change already. */
-  from: string;
-  repositories: string[];
-}
+/**
+ * What one replica tells the others on the events channel: who sent it (that replica has applied
+ * the change already) and the repositories an event named.
+ */
+const BROADCAST = z.object({ from: z.string(), repositories: z.array(z.string()) });
+
+/** A broadcast on the events channel. */
+type Broadcast = z.infer<typeof BROADCAST>;
 
 /** What a RedisEventChannel reports to its gateway. */
 export interface EventChannelListener {
@@ -115,8 +118,8 @@ export interface EventChannelListener {
  * replica the registry notified publishes the repositories an event named, and every other one
  * applies them, so the registry needs one endpoint for all of them (the load balancer). Each time
  * the subscription is up (at start, and after an outage) it reports `resync`: broadcasts sent
- * while it was not are lost, so everything counts as changed. Publishing is best effort; a failure is only counted by
- * the caller (REGISTRY_EVENTS_MAX_AGE_MS bounds what it leaves stale).
+ * while it was not are lost, so everything counts as changed. Publishing is best effort; a failure
+ * is only counted by the caller (REGISTRY_EVENTS_MAX_AGE_MS bounds what it leaves stale).
  */
 export class RedisEventChannel {
   private readonly publisher: Redis;
@@ -164,11 +167,7 @@ export class RedisEventChannel {
 /** A broadcast as sent by a replica, or undefined for anything else on the channel. */
 function parseBroadcast(message: string): Broadcast | undefined {
   try {
-    const value = JSON.parse(message) as Partial<Broadcast>;
-    const { from, repositories } = value;
-    if (typeof from !== 'string' || !Array.isArray(repositories)) return undefined;
-    if (!repositories.every((r) => typeof r === 'string')) return undefined;
-    return { from, repositories };
+    return BROADCAST.parse(JSON.parse(message));
   } catch {
     return undefined;
   }
