@@ -105,13 +105,14 @@ export class DigestCache {
   /** True when the manifest is cached in either tier (not counted). */
   async hasManifest(repository: string, digest: string): Promise<boolean> {
     if (this.entries.has(key('manifest', repository, digest))) return true;
+    if (!this.shared) return false;
     return (await this.attempt((s) => s.has(sharedKey('m', repository, digest)))) === true;
   }
 
   /** Caches a manifest that was verified against its digest. */
   addManifest(repository: string, manifest: Manifest): void {
     this.keep(repository, manifest.digest, { kind: 'manifest', value: manifest });
-    this.toShared(sharedKey('m', repository, manifest.digest), encodeManifest(manifest));
+    this.toShared(sharedKey('m', repository, manifest.digest), () => encodeManifest(manifest));
   }
 
   /**
@@ -137,7 +138,7 @@ export class DigestCache {
   /** Caches an image config verified against its digest, with the bytes it was parsed from. */
   addConfig(repository: string, digest: string, config: ImageConfig, bytes: Buffer): void {
     this.keep(repository, digest, { kind: 'config', value: config, bytes: bytes.length });
-    this.toShared(sharedKey('c', repository, digest), bytes);
+    this.toShared(sharedKey('c', repository, digest), () => bytes);
   }
 
   /** Forgets a manifest (after it was deleted). */
@@ -149,7 +150,7 @@ export class DigestCache {
   /** The digest a tag pointed at when last seen (here, else by any replica), if any. */
   async tagHint(repository: string, tag: string): Promise<string | undefined> {
     const local = this.hints.get(hintKey(repository, tag));
-    if (local) return local;
+    if (local || !this.shared) return local;
     const value = await this.attempt((s) => s.get(sharedKey('t', repository, tag)));
     const digest = value === FAILED ? undefined : value?.toString('latin1');
     if (!digest || !isDigest(digest)) return undefined;
@@ -182,7 +183,7 @@ export class DigestCache {
     }
     if (this.hints.get(key) === digest) return;
     this.hints.set(key, digest);
-    this.toShared(sharedKey('t', repository, tag), Buffer.from(digest, 'latin1'));
+    this.toShared(sharedKey('t', repository, tag), () => Buffer.from(digest, 'latin1'));
   }
 
   /**
@@ -248,6 +249,7 @@ export class DigestCache {
     storeKey: string,
     decode: (bytes: Buffer) => T,
   ): Promise<T | undefined> {
+    if (!this.shared) return undefined;
     const bytes = await this.attempt((s) => s.get(storeKey));
     if (bytes === FAILED) return undefined;
     if (bytes !== undefined) {
@@ -263,9 +265,9 @@ export class DigestCache {
     return undefined;
   }
 
-  /** Writes to the shared store in the background. */
-  private toShared(storeKey: string, value: Buffer): void {
-    void this.attempt((s) => s.set(storeKey, value));
+  /** Writes to the shared store in the background (the value is made only when there is one). */
+  private toShared(storeKey: string, value: () => Buffer): void {
+    if (this.shared) void this.attempt((s) => s.set(storeKey, value()));
   }
 
   /** Deletes from the shared store in the background. */

@@ -8,6 +8,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { Agent, type Dispatcher, Pool } from 'undici';
+import { abortFan } from './abort-fan.js';
 import { codeForStatus, RegistryError, registryCodeOf } from './errors.js';
 
 /** HTTP methods the V2 API uses. */
@@ -281,7 +282,7 @@ export class HttpTransport {
         method: request.method,
         headers: { 'user-agent': this.settings.userAgent, ...request.headers },
         body: toBody(request.body),
-        signal: request.signal,
+        signal: request.signal && abortFan(request.signal),
       });
       // no spread of a base object: a spread followed by more properties is slow on Node 20
       this.settings.onResponse?.({
