@@ -20,7 +20,11 @@ describe('abortFan', () => {
     const kept = vi.fn();
     const onced = vi.fn();
     const removed = vi.fn();
-    fan.on('abort', kept).once('abort', onced).on('abort', removed).removeListener('abort', removed);
+    fan
+      .on('abort', kept)
+      .once('abort', onced)
+      .on('abort', removed)
+      .removeListener('abort', removed);
     controller.abort();
     controller.abort();
     expect(kept).toHaveBeenCalledTimes(1);
