@@ -173,9 +173,10 @@ export class RegistryClient {
   /**
    * Sends a call with the right Authorization: learns the registry's challenge from a 401 and
    * retries once with a token for the needed scopes. Streamed bodies cannot be sent twice, so
-   * for them the challenge is learned first with `GET /v2/`.
+   * for them the challenge is learned first with `GET /v2/`. With `collect`, the body is read
+   * whole (at most that many bytes) as it arrives, not streamed.
    */
-  async request(call: RegistryCall): Promise<HttpResponse> {
+  async request(call: RegistryCall, collect?: number): Promise<HttpResponse> {
     const { auth } = this.connection;
     const replayable = !isStream(call.body);
     if (!replayable && !auth.known) await this.ping();
@@ -185,6 +186,7 @@ export class RegistryClient {
       call,
       url,
       await auth.authorization(call.scopes, this.view.credentials),
+      collect,
     );
     if (calls) calls.count++;
     let challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
@@ -195,6 +197,7 @@ export class RegistryClient {
         call,
         url,
         await auth.authorization(scopes, this.view.credentials, true),
+        collect,
       );
       if (calls) calls.count++;
       challenge = auth.learn(response.status, header(response.headers, 'www-authenticate'));
@@ -216,18 +219,26 @@ export class RegistryClient {
     throw await errorFromResponse(response, call.what);
   }
 
-  /** Sends a call once, to `url`, with that Authorization (or none). */
+  /** Sends a call once, to `url`, with that Authorization (or none), collecting its body or not. */
   private send(
     call: RegistryCall,
     url: URL,
     authorization: string | undefined,
+    collect: number | undefined,
   ): Promise<HttpResponse> {
     // Object.assign, not a spread and then a property: that is slow on Node 20
     const headers = authorization
       ? Object.assign({}, call.headers, { authorization })
       : { ...call.headers };
     return this.connection.http.send(
-      { method: call.method, url, headers, body: call.body, signal: this.signalFor(call) },
+      {
+        method: call.method,
+        url,
+        headers,
+        body: call.body,
+        signal: this.signalFor(call),
+        collect,
+      },
       call.followRedirects,
     );
   }
@@ -241,7 +252,7 @@ export class RegistryClient {
     maxBytes: number,
   ): Promise<{ response: HttpResponse; bytes: Buffer }> {
     for (let attempt = 1; ; attempt++) {
-      const response = await this.request(call);
+      const response = await this.request(call, maxBytes);
       try {
         return { response, bytes: await readBody(response, maxBytes, call.what) };
       } catch (error) {
