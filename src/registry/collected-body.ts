@@ -40,7 +40,7 @@ export class CollectedBody {
     this.#done.catch(() => undefined);
   }
 
-  /** The whole body; rejects with `overLimit` true when it is over `maxBytes`, else when it was cut off. */
+  /** The whole body; rejects when it is over `maxBytes` (see `isOverLimit`), or was cut off. */
   bytes(): Promise<Buffer> {
     return this.#done;
   }
@@ -70,14 +70,10 @@ export class CollectedBody {
     yield await this.#done;
   }
 
-  /** Starts collecting; false (and aborted) when the declared length is already over the limit. */
-  start(controller: Dispatcher.DispatchController, declaredLength: number): boolean {
+  /** Starts collecting; aborts at once when the declared length is already over the limit. */
+  start(controller: Dispatcher.DispatchController, declaredLength: number): void {
     this.#controller = controller;
-    if (declaredLength > this.maxBytes) {
-      this.fail(new OverLimit());
-      return false;
-    }
-    return true;
+    if (declaredLength > this.maxBytes) this.fail(new OverLimit());
   }
 
   /** Adds a chunk; over the limit the exchange is aborted. */
