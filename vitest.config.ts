@@ -16,6 +16,8 @@ const withRegistries = {
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
+    // the default output, and where a run that hangs past every timeout is stuck
+    reporters: ['default', './test/harness/stall-reporter.ts'],
     projects: [
       {
         extends: true,

@@ -45,8 +45,11 @@ class AbortFan {
   }
 
   #abort(): void {
-    // a listener removed by an earlier one is not called, as with an AbortSignal
-    for (const listener of this.#listeners) listener();
+    // As with an AbortSignal: a listener removed by an earlier one is not called, nor is one
+    // added during the abort (a Set's iteration would visit it: one listener adding another
+    // each time would never end).
+    const listeners = [...this.#listeners];
+    for (const listener of listeners) if (this.#listeners.delete(listener)) listener();
     this.#listeners.clear();
   }
 }

@@ -50,11 +50,10 @@ async function image(repository: string, reference: string): Promise<ImageManife
 }
 
 describe('seedDemo', () => {
-  it('seeds in under 5 s and reports every tag it pushed', () => {
+  it('reports every tag it pushed', () => {
     console.log(
       `[demo-seed] ${summary.manifests} manifests, ${summary.blobs} blobs (${summary.bytes} bytes) in ${seedMs.toFixed(0)} ms`,
     );
-    expect(seedMs).toBeLessThan(5_000);
     expect(summary.tags.map(({ repository, tag }) => `${repository}:${tag}`)).toEqual([
       ...RELEASES.flatMap((v) =>
         v === '1.10.0' ? [`demo/app:${v}`, 'demo/app:latest'] : [`demo/app:${v}`],

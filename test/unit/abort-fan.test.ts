@@ -40,4 +40,20 @@ describe('abortFan', () => {
     controller.abort();
     expect(second).not.toHaveBeenCalled();
   });
+
+  it('does not call a listener added during the abort, as an AbortSignal does not', () => {
+    const controller = new AbortController();
+    const fan = abortFan(controller.signal);
+    const added = vi.fn();
+    const viaSignal = vi.fn();
+    const adder = vi.fn(() => fan.on('abort', added));
+    fan.on('abort', adder);
+    controller.signal.addEventListener('abort', () =>
+      controller.signal.addEventListener('abort', viaSignal),
+    );
+    controller.abort();
+    expect(adder).toHaveBeenCalledTimes(1);
+    expect(added).not.toHaveBeenCalled();
+    expect(viaSignal).not.toHaveBeenCalled();
+  });
 });
