@@ -20,6 +20,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Run: the compiled gateway and its production dependencies, owned by root, run as `node`.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=64 \
     HOST=0.0.0.0 \
     PORT=4000
 WORKDIR /app

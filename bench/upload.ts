@@ -44,7 +44,7 @@ export function uploadData(size: number): UploadData {
   return { size, digest: `sha256:${hash.digest('hex')}`, chunks };
 }
 
-/** A gateway process (`node --import tsx src/main.ts`) with mutations enabled. */
+/** A gateway process (`node … --import tsx src/main.ts`) with mutations enabled. */
 export interface GatewayProcess {
   /** Its GraphQL endpoint. */
   url: string;
@@ -52,9 +52,13 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a gateway process in front of `registryUrl` on a free port, once it says where it listens. */
+/**
+ * Starts a gateway process in front of `registryUrl` on a free port, once it says where it
+ * listens. It runs with this process's Node.js flags: under `npm run bench`, those `npm start`
+ * gives the gateway (`--max-semi-space-size`) and tsx.
+ */
 export async function startGatewayProcess(registryUrl: string): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, 'src/main.ts'], {
     cwd: ROOT,
     // at `info` it logs the line that says where it listens
     env: {

@@ -206,7 +206,7 @@ node -e '
   if (c.User !== "node") problems.push(`User ${c.User}`);
   if (c.WorkingDir !== "/app") problems.push(`WorkingDir ${c.WorkingDir}`);
   if (!c.ExposedPorts?.["4000/tcp"]) problems.push("port 4000 not exposed");
-  for (const e of ["NODE_ENV=production", "HOST=0.0.0.0", "PORT=4000"])
+  for (const e of ["NODE_ENV=production", "NODE_OPTIONS=--max-semi-space-size=64", "HOST=0.0.0.0", "PORT=4000"])
     if (!c.Env?.includes(e)) problems.push(`no ${e}`);
   if (problems.length) { console.error(`ci-image: image config: ${problems.join(", ")}`); process.exit(1); }
 ' "$config"
