@@ -33,8 +33,13 @@ let browser: Browser;
 beforeAll(async () => {
   await ensureTools({ chromium: 'chromium' }, 'the browser test');
   server = await startServer(loadConfig({ REGISTRY_URL: registry.url, PORT: '0' }));
-  // playwright gives every launch a new, empty --user-data-dir
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // playwright gives every launch a new, empty --user-data-dir; a Chromium that does not come up
+  // fails the launch well within the hook's timeout, saying so
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
 });
 afterAll(async () => {
   await browser?.close();
