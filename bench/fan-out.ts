@@ -81,7 +81,7 @@ function fanOutTags(bench: Bench, data: FanOutData) {
 }
 
 /** The fan-out query through a gateway; throws unless every tag came back with a creation time. */
-async function queryFanOut(bench: Bench, gateway: RunningServer): Promise<void> {
+export async function queryFanOut(bench: Bench, gateway: RunningServer): Promise<void> {
   const url = `${gateway.url}/graphql`;
   const data = await postGraphql<FanOutData>(url, fanOutQuery(false), fanOutVariables(bench));
   if (!fanOutTags(bench, data).every((tag) => tag.manifest?.config?.created)) {
@@ -132,7 +132,7 @@ async function queryNewest(bench: Bench, gateway: RunningServer): Promise<void> 
  * The direct client; throws unless it read every tag (the first repository's for `first names`),
  * each with a creation time when the details were asked for.
  */
-async function directly(
+export async function directly(
   bench: Bench,
   mode: Mode,
   connections: number,

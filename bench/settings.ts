@@ -12,6 +12,8 @@ export interface Settings {
   delayMs: number;
   /** Timed runs per scenario and mode; the median is reported (BENCH_RUNS). */
   runs: number;
+  /** Rounds of `npm run bench:layers`, whose CPU medians need more than BENCH_RUNS (BENCH_LAYER_RUNS). */
+  layerRuns: number;
   /** Concurrent clients of the throughput scenario (BENCH_CLIENTS). */
   clients: number;
   /** Seconds of load per throughput target, in one-second slices taken in turns (BENCH_SECONDS). */
@@ -28,6 +30,7 @@ const VARIABLES: Record<keyof Settings, [name: string, fallback: number, max: nu
   hugeTags: ['BENCH_HUGE_TAGS', 20_000, 100_000],
   delayMs: ['BENCH_DELAY_MS', 30, 10_000],
   runs: ['BENCH_RUNS', 3, 1000],
+  layerRuns: ['BENCH_LAYER_RUNS', 9, 1000],
   clients: ['BENCH_CLIENTS', 32, 1024],
   seconds: ['BENCH_SECONDS', 3, 3600],
   uploadMiB: ['BENCH_UPLOAD_MIB', 256, 65_536],
