@@ -124,7 +124,9 @@ async function main(): Promise<void> {
     const names = Object.keys(LAYERS) as (keyof typeof LAYERS)[];
     const cpu = (name: keyof typeof LAYERS) => figures[name].median.cpuMs;
     const rows = names.map((name, i) => {
-      const added = i === 0 ? '' : `+${millis(cpu(name) - cpu(names[i - 1]!))}`;
+      // a layer can measure cheaper than the one below it when the machine's noise says so
+      const delta = i === 0 ? 0 : cpu(name) - cpu(names[i - 1]!);
+      const added = i === 0 ? '' : `${delta < 0 ? '-' : '+'}${millis(Math.abs(delta))}`;
       return row(
         mode,
         LAYERS[name],
