@@ -151,6 +151,11 @@ const schema = z.object({
   MAX_QUERY_TOKENS: positiveInt(1_000_000)
     .default(5000)
     .describe('Most tokens in an operation document.'),
+  COMPILED_EXECUTION: flag
+    .default(true)
+    .describe(
+      'When true (the default), each operation without @defer/@stream runs as code graphql-jit compiles once per operation text, which spends less CPU per field; false runs every operation on the general executor.',
+    ),
   INTROSPECTION: flag
     .default(true)
     .describe(
@@ -250,6 +255,8 @@ export interface Config {
   maxQueryAliases: number;
   maxQueryTokens: number;
   introspection: boolean;
+  /** Operations without @defer/@stream run as compiled code (graphql-jit). */
+  compiledExecution: boolean;
   operationTimeoutMs: number;
   maxBodyBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -347,6 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueryAliases: e.MAX_QUERY_ALIASES,
     maxQueryTokens: e.MAX_QUERY_TOKENS,
     introspection: e.INTROSPECTION,
+    compiledExecution: e.COMPILED_EXECUTION,
     operationTimeoutMs: e.OPERATION_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,

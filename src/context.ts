@@ -29,6 +29,8 @@ export interface Context extends Shared {
   started: number;
   /** Upstream answers this request's calls received (token requests not counted). */
   upstreamCalls: { count: number };
+  /** Whether the operation runs as graphql-jit's compiled code (set as it starts). */
+  compiled: boolean;
   loaders: Loaders;
   /** Fires when the caller goes away or the operation's deadline passes. */
   signal: AbortSignal;
@@ -156,6 +158,7 @@ export function createContext(shared: Shared, yogaContext: { request: Request })
     requestId: requestIdFor(request),
     started: performance.now(),
     upstreamCalls,
+    compiled: false,
     client,
     loaders: createLoaders(client, shared.cache, access),
     [DEADLINE]: deadline,

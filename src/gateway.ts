@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { BREAK, type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
+import {
+  BREAK,
+  type DocumentNode,
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type Source,
+  visit,
+} from 'graphql';
 import {
   createYoga,
   type FetchAPI,
@@ -312,6 +322,73 @@ function isIncremental(document: DocumentNode): boolean {
 }
 
 /**
+ * Runs each single-result operation through a function graphql-jit compiles once per document, which
+ * spends less CPU per resolved field than the general executor (a cold fan-out resolves about
+ * 30,000). The general executor still runs what the compiled code answers differently: @defer and
+ * @stream (graphql-jit has neither), a missing operation, and variables that do not coerce (their
+ * errors keep graphql-js's messages and the contract's codes).
+ */
+function useCompiledExecution(logger: Logger): Plugin[] {
+  const compile = useGraphQlJit(
+    {},
+    {
+      enableIf: (args) => {
+        const { schema: compiledFor, document, operationName, variableValues } = args;
+        if (isIncremental(document)) return false;
+        const operation = getOperationAST(document, operationName);
+        if (!operation) return false;
+        const coerced = getVariableValues(
+          compiledFor,
+          operation.variableDefinitions ?? [],
+          variableValues ?? {},
+        );
+        if (coerced.errors) return false;
+        (args.contextValue as Context).compiled = true;
+        return true;
+      },
+      // not expected once the operation exists and validated; answered with the compiler's errors
+      onError: (result) => logger.error({ errors: result.errors }, 'graphql-jit could not compile'),
+    },
+  ) as Plugin;
+  return [compile, LOCATE_COMPILED_ERRORS];
+}
+
+/**
+ * graphql-jit's errors made again as graphql-js makes them, from the document's source: they carry
+ * their line and column but no source positions, which Yoga and toClientError copy when they mask
+ * or serialise an error (so the `locations` would be lost).
+ */
+const LOCATE_COMPILED_ERRORS: Plugin = {
+  onExecute({ args }) {
+    if (!(args.contextValue as unknown as Context).compiled) return;
+    const source = args.document.loc?.source;
+    if (!source) return;
+    return {
+      onExecuteDone({ result, setResult }) {
+        if (isAsyncIterable(result) || !result.errors) return;
+        setResult({ ...result, errors: result.errors.map((error) => located(error, source)) });
+      },
+    };
+  },
+};
+
+/** A compiled execution's error as graphql-js's, its locations turned into positions in `source`. */
+function located(error: GraphQLError, source: Source): GraphQLError {
+  if (error.positions || !error.locations) return error;
+  const lineStarts = [0];
+  for (const match of source.body.matchAll(/\r\n|[\n\r]/g)) {
+    lineStarts.push(match.index + match[0].length);
+  }
+  return new GraphQLError(error.message, {
+    source,
+    positions: error.locations.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1),
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+/**
  * Yoga's execution cancellation (the caller's signal given to the executor, so a caller who hangs
  * up stops the resolvers), for @defer/@stream operations only: their later parts would otherwise
  * go on for nobody. A single-result operation stops anyway, as every upstream call aborts with the
@@ -459,6 +536,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
       ...(answers ? useAnswerCache(config, answers) : []),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
+      // single-result operations run as code compiled once per document (COMPILED_EXECUTION)
+      ...(config.compiledExecution ? useCompiledExecution(logger) : []),
       // the deadline timer of each operation ends with it (with its last part, when streamed)
       { onExecute: () => FINISH_DEADLINE },
       // a caller who hangs up stops a @defer/@stream execution: no further resolvers (nor deferred

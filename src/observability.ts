@@ -312,6 +312,7 @@ function report(
       operation: run?.operation ?? null,
       durationMs: run ? Math.round(performance.now() - run.context.started) : undefined,
       upstreamCalls: run?.context.upstreamCalls.count ?? 0,
+      execution: run && (run.context.compiled ? 'compiled' : 'general'),
       errors: codes.length ? codes : undefined,
       outcome: cancelled ? 'cancelled' : undefined,
     },

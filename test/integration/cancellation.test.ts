@@ -27,7 +27,7 @@ const BEFORE_HANG_UP = 5;
 /** What a log line of an operation may hold: no upstream bodies, no credentials. */
 const LINE_FIELDS = [
   ...['level', 'time', 'pid', 'hostname', 'service', 'msg', 'requestId', 'operation'],
-  ...['durationMs', 'upstreamCalls', 'errors', 'outcome'],
+  ...['durationMs', 'upstreamCalls', 'execution', 'errors', 'outcome'],
 ];
 
 let proxy: FaultProxy;

@@ -82,6 +82,7 @@ describe('logs', () => {
         requestId: 'portal-42',
         operation: 'TagDigest',
         upstreamCalls: 1,
+        execution: 'compiled',
         errors: ['BAD_USER_INPUT'],
         durationMs: expect.any(Number),
       }),

@@ -1,0 +1,214 @@
+import { type ExecutionResult, print } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import {
+  BlobDocument,
+  ImageDocument,
+  NegotiateDocument,
+  NodeDocument,
+  ReferrersDocument,
+  RegistryStatusDocument,
+  RepositoriesDocument,
+  RepositoryFanOutDocument,
+  RepositoryTagsDocument,
+  TagDetailsDocument,
+} from '../generated/graphql.js';
+import { seeded } from '../support/clients.js';
+import { capturedLogger } from '../support/logs.js';
+
+const { registry, fixtures } = seeded('open');
+const docker = fixtures.dockerImage;
+const oci = fixtures.ociImage;
+
+/** A gateway on the open registry whose operation log lines are kept. */
+function loggedGateway(env: Record<string, string>, url = registry.url) {
+  const lines: Record<string, unknown>[] = [];
+  const config = loadConfig({ REGISTRY_URL: url, ...env });
+  return { gateway: createGateway(config, { logger: capturedLogger(lines) }), lines };
+}
+
+const compiled = loggedGateway({});
+const general = loggedGateway({ COMPILED_EXECUTION: 'false' });
+afterAll(() => Promise.all([compiled.gateway.close(), general.gateway.close()]));
+
+/** Runs one operation; answers its JSON answer and the `execution` its log line reports. */
+async function run(
+  on: { gateway: Gateway; lines: Record<string, unknown>[] },
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ answer: ExecutionResult; execution: unknown }> {
+  const requestId = `compiled-${Math.random().toString(36).slice(2)}`;
+  const response = await on.gateway.yoga.fetch('http://regql.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await response.json()) as ExecutionResult;
+  const line = on.lines.find((l) => l.msg === 'graphql' && l.requestId === requestId);
+  return { answer, execution: line?.execution };
+}
+
+/** Operations of every shape the schema has: abstract types, fragments, errors, lists, scalars. */
+const OPERATIONS: [
+  name: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  codes?: string[],
+][] = [
+  [
+    'Image (every manifest field)',
+    print(ImageDocument),
+    { reference: `${docker.repository}:${docker.tag}` },
+  ],
+  [
+    'Image of an OCI index',
+    print(ImageDocument),
+    { reference: `${fixtures.multiArch.repository}:${fixtures.multiArch.tag}` },
+  ],
+  [
+    'Image that is missing',
+    print(ImageDocument),
+    { reference: `${docker.repository}:no-such-tag` },
+  ],
+  ['TagDetails', print(TagDetailsDocument), { repository: oci.repository, tag: oci.tag }],
+  [
+    'RepositoryTags, paged',
+    print(RepositoryTagsDocument),
+    { name: fixtures.paged.repository, first: 2 },
+  ],
+  [
+    'RepositoryTags, newest first',
+    print(RepositoryTagsDocument),
+    { name: fixtures.paged.repository, orderBy: 'CREATED_DESC' },
+  ],
+  ['RepositoryFanOut', print(RepositoryFanOutDocument), { name: fixtures.multiArch.repository }],
+  ['Repositories', print(RepositoriesDocument), { first: 3, namePrefix: 'fixtures/' }],
+  ['Referrers', print(ReferrersDocument), { repository: oci.repository, reference: oci.digest }],
+  ['Blob', print(BlobDocument), { repository: docker.repository, digest: docker.configDigest }],
+  [
+    'Negotiate',
+    print(NegotiateDocument),
+    {
+      repository: docker.repository,
+      reference: docker.tag,
+      accept: ['application/vnd.docker.distribution.manifest.v2+json'],
+    },
+  ],
+  ['RegistryStatus', print(RegistryStatusDocument)],
+  [
+    'a bad name in a field, on the third line (BAD_USER_INPUT beside data)',
+    `{\n  ok: repository(name: "${docker.repository}") { name }\r\n  bad: repository(name: "Bad/Name") { name }\n}`,
+    {},
+    ['BAD_USER_INPUT'],
+  ],
+  [
+    '@skip and @include by variables',
+    `query ($no: Boolean!) { repository(name: "${docker.repository}") { name @include(if: $no) tags(first: 1) @skip(if: $no) { totalCount } } }`,
+    { no: false },
+  ],
+  [
+    'introspection',
+    '{ __schema { queryType { name } types { name kind } } __type(name: "Manifest") { possibleTypes { name } } }',
+  ],
+  [
+    'a mutation (READ_ONLY)',
+    `mutation { deleteTag(repository: "${docker.repository}", tag: "${docker.tag}") { digest } }`,
+    {},
+    ['READ_ONLY'],
+  ],
+];
+
+describe('compiled execution (COMPILED_EXECUTION)', () => {
+  it.each(OPERATIONS)(
+    'answers %s as the general executor does',
+    async (_, query, variables, codes = []) => {
+      const [fast, slow] = await Promise.all([
+        run(compiled, query, variables),
+        run(general, query, variables),
+      ]);
+      expect(fast.answer).toEqual(slow.answer);
+      expect(fast.answer.errors?.map((e) => e.extensions?.code) ?? []).toEqual(codes);
+      for (const error of fast.answer.errors ?? []) expect(error.locations).toBeDefined();
+      expect([fast.execution, slow.execution]).toEqual(['compiled', 'general']);
+    },
+  );
+
+  it("answers the registry's failure in a non-null field (data null) as the general executor does", async () => {
+    const down = 'http://127.0.0.1:1';
+    const pair = [
+      loggedGateway({ UPSTREAM_RETRIES: '0' }, down),
+      loggedGateway({ UPSTREAM_RETRIES: '0', COMPILED_EXECUTION: 'false' }, down),
+    ] as const;
+    const query = '{\n  registry { url }\n  repositories(first: 1) { nodes { name } }\n}';
+    const [fast, slow] = await Promise.all(pair.map((on) => run(on, query)));
+    await Promise.all(pair.map((on) => on.gateway.close()));
+    expect(fast?.answer).toEqual(slow?.answer);
+    expect(fast?.answer).toMatchObject({
+      data: null,
+      errors: [{ extensions: { code: 'UPSTREAM_ERROR' }, locations: [{ line: 3, column: 3 }] }],
+    });
+    expect([fast?.execution, slow?.execution]).toEqual(['compiled', 'general']);
+  });
+
+  it('answers Node by an id from the answers, as the general executor does', async () => {
+    const tags = await run(general, print(RepositoryTagsDocument), { name: oci.repository });
+    const id = (tags.answer.data as { repository: { id: string } }).repository.id;
+    const [fast, slow] = await Promise.all([
+      run(compiled, print(NodeDocument), { id }),
+      run(general, print(NodeDocument), { id }),
+    ]);
+    expect(fast.answer).toEqual(slow.answer);
+    expect(fast.answer.data).toMatchObject({ node: { __typename: 'Repository', id } });
+    expect(fast.execution).toBe('compiled');
+  });
+
+  it('leaves @defer and @stream to the general executor', async () => {
+    const query = `{ repository(name: "${docker.repository}") { name ... @defer { tags(first: 1) { totalCount } } } }`;
+    const response = await compiled.gateway.yoga.fetch('http://regql.test/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'multipart/mixed',
+        'x-request-id': 'deferred-1',
+      },
+      body: JSON.stringify({ query }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    expect(await response.text()).toContain('"totalCount":1');
+    const line = compiled.lines.find((l) => l.requestId === 'deferred-1');
+    expect(line?.execution).toBe('general');
+  });
+
+  it.each([
+    ['an empty digest', { repository: docker.repository, digest: '' }],
+    ['a digest that is no digest', { repository: docker.repository, digest: 'sha256:abc' }],
+  ])(
+    'leaves variables that do not coerce (%s) to the general executor, with its error',
+    async (_, variables) => {
+      const [fast, slow] = await Promise.all([
+        run(compiled, print(BlobDocument), variables),
+        run(general, print(BlobDocument), variables),
+      ]);
+      expect(fast.answer).toEqual(slow.answer);
+      expect(fast.answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(fast.execution).toBe('general');
+    },
+  );
+
+  it('answers an unknown operation name as without compiled execution', async () => {
+    const body = { query: 'query A { registry { url } }', operationName: 'B' };
+    const answers = await Promise.all(
+      [compiled, general].map(async ({ gateway }) => {
+        const response = await gateway.yoga.fetch('http://regql.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return [response.status, await response.json()];
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    expect(JSON.stringify(answers[0])).toContain('Could not determine what operation to execute');
+  });
+});
