@@ -163,6 +163,16 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
     expect(fast.execution).toBe('compiled');
   });
 
+  it('names no executor for an answer the response cache gave', async () => {
+    const cached = loggedGateway({ RESPONSE_CACHE_TTL_MS: '60000' });
+    const query = `{ repository(name: "${docker.repository}") { name } }`;
+    const first = await run(cached, query);
+    const second = await run(cached, query);
+    await cached.gateway.close();
+    expect(second.answer).toEqual(first.answer);
+    expect([first.execution, second.execution]).toEqual(['compiled', undefined]);
+  });
+
   it('leaves @defer and @stream to the general executor', async () => {
     const query = `{ repository(name: "${docker.repository}") { name ... @defer { tags(first: 1) { totalCount } } } }`;
     const response = await compiled.gateway.yoga.fetch('http://regql.test/graphql', {
