@@ -366,19 +366,23 @@ const LOCATE_COMPILED_ERRORS: Plugin = {
     return {
       onExecuteDone({ result, setResult }) {
         if (isAsyncIterable(result) || !result.errors) return;
-        setResult({ ...result, errors: result.errors.map((error) => located(error, source)) });
+        const lineStarts = [0];
+        for (const match of source.body.matchAll(/\r\n|[\n\r]/g)) {
+          lineStarts.push(match.index + match[0].length);
+        }
+        const errors = result.errors.map((error) => located(error, source, lineStarts));
+        setResult({ ...result, errors });
       },
     };
   },
 };
 
-/** A compiled execution's error as graphql-js's, its locations turned into positions in `source`. */
-function located(error: GraphQLError, source: Source): GraphQLError {
+/**
+ * A compiled execution's error as graphql-js's, its locations turned into positions in `source`
+ * (whose lines start at the offsets `lineStarts`).
+ */
+function located(error: GraphQLError, source: Source, lineStarts: readonly number[]): GraphQLError {
   if (error.positions || !error.locations) return error;
-  const lineStarts = [0];
-  for (const match of source.body.matchAll(/\r\n|[\n\r]/g)) {
-    lineStarts.push(match.index + match[0].length);
-  }
   return new GraphQLError(error.message, {
     source,
     positions: error.locations.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1),

@@ -1,7 +1,6 @@
 import { type ExecutionResult, print } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import {
   BlobDocument,
   ImageDocument,
@@ -15,21 +14,14 @@ import {
   TagDetailsDocument,
 } from '../generated/graphql.js';
 import { seeded } from '../support/clients.js';
-import { capturedLogger } from '../support/logs.js';
+import { loggedGateway } from '../support/logs.js';
 
 const { registry, fixtures } = seeded('open');
 const docker = fixtures.dockerImage;
 const oci = fixtures.ociImage;
 
-/** A gateway on the open registry whose operation log lines are kept. */
-function loggedGateway(env: Record<string, string>, url = registry.url) {
-  const lines: Record<string, unknown>[] = [];
-  const config = loadConfig({ REGISTRY_URL: url, ...env });
-  return { gateway: createGateway(config, { logger: capturedLogger(lines) }), lines };
-}
-
-const compiled = loggedGateway({});
-const general = loggedGateway({ COMPILED_EXECUTION: 'false' });
+const compiled = loggedGateway(registry.url);
+const general = loggedGateway(registry.url, { COMPILED_EXECUTION: 'false' });
 afterAll(() => Promise.all([compiled.gateway.close(), general.gateway.close()]));
 
 /** Runs one operation; answers its JSON answer and the `execution` its log line reports. */
@@ -137,8 +129,8 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
   it("answers the registry's failure in a non-null field (data null) as the general executor does", async () => {
     const down = 'http://127.0.0.1:1';
     const pair = [
-      loggedGateway({ UPSTREAM_RETRIES: '0' }, down),
-      loggedGateway({ UPSTREAM_RETRIES: '0', COMPILED_EXECUTION: 'false' }, down),
+      loggedGateway(down, { UPSTREAM_RETRIES: '0' }),
+      loggedGateway(down, { UPSTREAM_RETRIES: '0', COMPILED_EXECUTION: 'false' }),
     ] as const;
     const query = '{\n  registry { url }\n  repositories(first: 1) { nodes { name } }\n}';
     const [fast, slow] = await Promise.all(pair.map((on) => run(on, query)));
@@ -164,7 +156,7 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
   });
 
   it('names no executor for an answer the response cache gave', async () => {
-    const cached = loggedGateway({ RESPONSE_CACHE_TTL_MS: '60000' });
+    const cached = loggedGateway(registry.url, { RESPONSE_CACHE_TTL_MS: '60000' });
     const query = `{ repository(name: "${docker.repository}") { name } }`;
     const first = await run(cached, query);
     const second = await run(cached, query);

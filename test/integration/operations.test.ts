@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createGateway } from '../../src/gateway.js';
 import { startServer } from '../../src/server.js';
 import { ImageDocument } from '../generated/graphql.js';
 import { seeded } from '../support/clients.js';
 import { gatewayAt, gatewayFor, type TestGateway } from '../support/gateway.js';
-import { capturedLogger } from '../support/logs.js';
+import { loggedGateway } from '../support/logs.js';
 import { startProxy } from '../support/proxy.js';
 
 const { registry, fixtures } = seeded('open');
@@ -63,9 +62,7 @@ describe('health, readiness and metrics', () => {
 
 describe('logs', () => {
   it('one JSON line per operation: request id, operation, duration, upstream calls, error codes', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const config = loadConfig({ REGISTRY_URL: registry.url });
-    const gateway = createGateway(config, { logger: capturedLogger(lines) });
+    const { gateway, lines } = loggedGateway(registry.url);
     const response = await gateway.yoga.fetch('http://regql.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'portal-42' },
@@ -96,10 +93,8 @@ describe('logs', () => {
 
   it('never logs credentials', async () => {
     const token = seeded('token');
-    const lines: Record<string, unknown>[] = [];
     const secret = token.registry.users.alice ?? '';
-    const config = loadConfig({ REGISTRY_URL: token.registry.url, AUTH_MODE: 'passthrough' });
-    const gateway = createGateway(config, { logger: capturedLogger(lines) });
+    const { gateway, lines } = loggedGateway(token.registry.url, { AUTH_MODE: 'passthrough' });
     for (const password of [secret, 'wrong-password-31337']) {
       await gateway.yoga.fetch('http://regql.test/graphql', {
         method: 'POST',
