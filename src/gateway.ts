@@ -23,6 +23,7 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { useArgumentChecks } from './argument-checks.js';
 import { type Config, ConfigError } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
 import { shortenValues, useQueryLimits } from './limits.js';
@@ -536,12 +537,15 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
           ]
         : []),
       useQueryLimits(config),
-      // whole answers reused for a while (RESPONSE_CACHE_TTL_MS), after the limits and the log
-      ...(answers ? useAnswerCache(config, answers) : []),
+      // every argument of the operation checked before any field runs: bad input costs nothing
+      useArgumentChecks(),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive
       useDeferStream(),
       // single-result operations run as code compiled once per document (COMPILED_EXECUTION)
       ...(config.compiledExecution ? useCompiledExecution(logger) : []),
+      // whole answers reused for a while (RESPONSE_CACHE_TTL_MS), after the limits and the log;
+      // after compiled execution too, as it wraps the execute function chosen before it
+      ...(answers ? useAnswerCache(config, answers) : []),
       // the deadline timer of each operation ends with it (with its last part, when streamed)
       { onExecute: () => FINISH_DEADLINE },
       // a caller who hangs up stops a @defer/@stream execution: no further resolvers (nor deferred
