@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
 /** Booleans as operators write them in environment variables. */
@@ -14,14 +16,25 @@ const wholeNumber = (min: number, max: number) =>
 
 const positiveInt = (max: number) => wholeNumber(1, max);
 
-const registryUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .refine((value) => {
-    const url = new URL(value);
-    return !url.username && !url.password;
-  }, 'must not contain credentials (use REGISTRY_USERNAME and REGISTRY_PASSWORD)')
-  .refine((value) => ['', '/'].includes(new URL(value).pathname), 'must have no path')
-  .transform((value) => new URL(value).origin);
+/** What REGISTRY_URL must look like, for the message when it does not. */
+const REGISTRY_URL_SHAPE = 'must be an absolute http(s) URL, e.g. https://registry.example.com';
+
+const registryUrl = z.string().transform((value, ctx) => {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol)) {
+    ctx.addIssue({ code: 'custom', message: REGISTRY_URL_SHAPE });
+    return z.NEVER;
+  }
+  if (url.username || url.password) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not contain credentials (use REGISTRY_USERNAME and REGISTRY_PASSWORD)',
+    });
+  }
+  if (!['', '/'].includes(url.pathname))
+    ctx.addIssue({ code: 'custom', message: 'must have no path' });
+  return url.origin;
+});
 
 /** Every setting, its default and what it means (`regql --help` prints them; the README lists them). */
 const schema = z.object({
@@ -293,31 +306,76 @@ export function describeSettings(): { name: string; defaultValue?: string; descr
   });
 }
 
-/** Reads and validates the environment once; throws ConfigError listing every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The settings of a `--config` JSON file, as strings like the environment's, and its problems. */
+function readSettingsFile(file: string): { settings: Record<string, string>; problems: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    // JSON.parse quotes the text it stopped at, line breaks and all: one line per problem
+    const reason = (error as Error).message.replace(/\s+/g, ' ');
+    return { settings: {}, problems: [`--config ${file}: ${reason}`] };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { settings: {}, problems: [`--config ${file}: must be a JSON object`] };
+  }
+  const known = new Set<string>(SETTINGS);
+  const problems = Object.keys(parsed)
+    .filter((key) => !known.has(key))
+    .map((key) => `unknown setting ${key} in ${file}; ${suggestSetting(key)}`);
+  const settings = Object.fromEntries(
+    Object.entries(parsed).map(([key, value]) => [key, String(value)]),
+  );
+  return { settings, problems };
+}
+
+/** "did you mean X?" for the setting closest to a misspelt name, when one is close. */
+function suggestSetting(name: string): string {
+  const wanted = name.toUpperCase();
+  const nearest = closest(wanted, SETTINGS);
+  // a third of the name may be wrong (at least two letters): beyond, the nearest is a guess
+  const close = distance(wanted, nearest) <= Math.max(2, Math.floor(name.length / 3));
+  return close ? `did you mean ${nearest}?` : 'regql --help lists the settings';
+}
+
+/**
+ * Reads and validates the environment, over the settings of a JSON file if one is named (the
+ * environment wins), once; throws ConfigError listing every problem.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  file?: string,
+): Config {
+  const fromFile = file === undefined ? { settings: {}, problems: [] } : readSettingsFile(file);
+  const merged: Record<string, string | undefined> = { ...fromFile.settings, ...env };
   const present = Object.fromEntries(
-    SETTINGS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [
+    SETTINGS.filter((key) => merged[key] !== undefined && merged[key] !== '').map((key) => [
       key,
-      env[key],
+      merged[key],
     ]),
   );
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const problems = [
+    ...fromFile.problems,
+    ...(parsed.error?.issues ?? []).map((issue) => {
       const key = String(issue.path[0] ?? 'config');
       const message =
         issue.code === 'invalid_type' && present[key] === undefined ? 'is required' : issue.message;
       return `${key} ${message}`;
-    });
-    throw new ConfigError(lines);
+    }),
+  ];
+  // settings that need each other, judged on what was given so that they are listed with the rest
+  const persistedOnly = schema.shape.PERSISTED_OPERATIONS_ONLY.safeParse(
+    present.PERSISTED_OPERATIONS_ONLY,
+  );
+  if (persistedOnly.data && present.PERSISTED_OPERATIONS_FILE === undefined) {
+    problems.push('PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE');
   }
+  if ((present.REGISTRY_USERNAME === undefined) !== (present.REGISTRY_PASSWORD === undefined)) {
+    problems.push('REGISTRY_USERNAME and REGISTRY_PASSWORD go together');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
-    throw new ConfigError(['PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE']);
-  }
-  if ((e.REGISTRY_USERNAME === undefined) !== (e.REGISTRY_PASSWORD === undefined)) {
-    throw new ConfigError(['REGISTRY_USERNAME and REGISTRY_PASSWORD go together']);
-  }
   return {
     registryUrl: e.REGISTRY_URL,
     authMode: e.AUTH_MODE,

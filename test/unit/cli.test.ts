@@ -38,7 +38,9 @@ describe('regql command', { timeout: 30_000 }, () => {
     });
     expect(code).toBe(1);
     expect(stderr).toContain('invalid configuration:');
-    expect(stderr).toMatch(/^ {2}REGISTRY_URL must be an http\(s\) URL$/m);
+    expect(stderr).toMatch(
+      /^ {2}REGISTRY_URL must be an absolute http\(s\) URL, e\.g\. https:\/\/registry\.example\.com$/m,
+    );
     expect(stderr).toMatch(/^ {2}PORT must be a number$/m);
   });
 

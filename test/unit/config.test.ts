@@ -1,5 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+
+/** The problems loadConfig lists for these settings (none: it did not throw). */
+function problems(env: Record<string, string>, file?: string): string[] {
+  try {
+    loadConfig(env, file);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+const NOT_A_URL = 'REGISTRY_URL must be an absolute http(s) URL, e.g. https://registry.example.com';
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
@@ -87,5 +103,79 @@ describe('loadConfig', () => {
     ],
   ])('refuses %j', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(expected);
+  });
+
+  it.each(['not-a-url', '127.0.0.1:5000', 'localhost:5000', 'ftp://r.example', 'http://', ' '])(
+    'refuses REGISTRY_URL=%j with one problem',
+    (url) => {
+      expect(problems({ REGISTRY_URL: url })).toEqual([NOT_A_URL]);
+    },
+  );
+
+  it('lists the problems of settings that need each other with the rest', () => {
+    expect(
+      problems({
+        REGISTRY_URL: 'not-a-url',
+        REDIS_URL: 'localhost:6379',
+        PERSISTED_OPERATIONS_ONLY: 'yes',
+        REGISTRY_PASSWORD: 'hunter2',
+      }),
+    ).toEqual([
+      NOT_A_URL,
+      'REDIS_URL must be a redis:// or rediss:// URL',
+      'PERSISTED_OPERATIONS_ONLY needs PERSISTED_OPERATIONS_FILE',
+      'REGISTRY_USERNAME and REGISTRY_PASSWORD go together',
+    ]);
+  });
+});
+
+describe('loadConfig with a --config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regql-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes a JSON file of this text; returns its path. */
+  function file(name: string, text: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it('reads its settings under the environment', () => {
+    const path = file('ok.json', JSON.stringify({ REGISTRY_URL: 'http://r.example', PORT: 81 }));
+    expect(loadConfig({ PORT: '82' }, path)).toMatchObject({
+      registryUrl: 'http://r.example',
+      port: 82,
+    });
+  });
+
+  it('names the closest setting to each unknown one, when one is close', () => {
+    const path = file(
+      'unknown.json',
+      JSON.stringify({ UPSTREAM_CONCURENCY: 8, registry_url: 'http://r.example', name: 'x' }),
+    );
+    expect(problems({ PORT: 'eighty' }, path)).toEqual([
+      `unknown setting UPSTREAM_CONCURENCY in ${path}; did you mean UPSTREAM_CONCURRENCY?`,
+      `unknown setting registry_url in ${path}; did you mean REGISTRY_URL?`,
+      `unknown setting name in ${path}; regql --help lists the settings`,
+      'REGISTRY_URL is required',
+      'PORT must be a number',
+    ]);
+  });
+
+  it.each([
+    ['a missing file', join(tmpdir(), 'regql-no-such-file.json'), /: ENOENT: no such file/],
+    ['text that is not JSON', 'README.md', /: Unexpected token .* is not valid JSON$/],
+  ])('refuses %s in one line', (_what, path, reason) => {
+    const [problem, ...rest] = problems({ REGISTRY_URL: 'http://r.example' }, path);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(new RegExp(`^--config ${path.replace(/\./g, '\\.')}${reason.source}`));
+    expect(problem).not.toContain('\n');
+  });
+
+  it('refuses JSON that is not an object', () => {
+    const path = file('list.json', '["REGISTRY_URL"]');
+    expect(problems({ REGISTRY_URL: 'http://r.example' }, path)).toEqual([
+      `--config ${path}: must be a JSON object`,
+    ]);
   });
 });
