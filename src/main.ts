@@ -15,6 +15,11 @@ function help(): string {
 
 Usage: regql [--config FILE]
 
+Options:
+  --config FILE   read settings from a JSON file too
+  -h, --help      print this help and exit
+  --version       print regql's version and exit
+
 Settings come from environment variables, and optionally from a JSON file of the same names
 (--config FILE, e.g. {"REGISTRY_URL": "https://registry.example.com"}); the environment wins.
 GraphQL and GraphiQL are served at /graphql; /health, /ready and /metrics beside it.
@@ -24,31 +29,41 @@ ${settings}
 `;
 }
 
-/** The settings from `--config FILE`, as strings like the environment's. */
-function fileSettings(file: string): Record<string, string> {
-  let parsed: unknown;
+/** regql's version, from the package.json beside `src/` (and beside `dist/` in the image). */
+function version(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+/** The command line's options; a ConfigError naming the first one not understood. */
+function options(): { help?: boolean; version?: boolean; config?: string } {
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        config: { type: 'string' },
+      },
+    }).values;
   } catch (error) {
-    throw new ConfigError([`--config ${file}: ${(error as Error).message}`]);
+    // Node's message, e.g. "Unknown option '--verbose'", up to its advice about positionals
+    const [what] = (error as Error).message.split('. ');
+    throw new ConfigError([`${what}; regql --help lists the options`]);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError([`--config ${file}: must be a JSON object`]);
-  }
-  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
 }
 
 /** Serves the gateway until SIGINT or SIGTERM, then shuts down gracefully. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { help: { type: 'boolean', short: 'h' }, config: { type: 'string' } },
-  });
+  const values = options();
   if (values.help) {
     process.stdout.write(help());
     return;
   }
-  const fromFile = values.config ? fileSettings(values.config) : {};
-  const config = loadConfig({ ...fromFile, ...process.env });
+  if (values.version) {
+    process.stdout.write(`regql ${version()}\n`);
+    return;
+  }
+  const config = loadConfig(process.env, values.config);
   const server = await startServer(config);
   server.gateway.logger.info(
     { url: `${server.url}/graphql`, registry: config.registryUrl, readOnly: config.readOnly },
@@ -64,7 +79,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
+// a mistake in the settings, the command line or the port: one line per problem, exit code 2;
+// anything else is unexpected: its stack, exit code 1
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.problems.join('\n')}\n`);
+    process.exit(2);
+  }
+  console.error(error);
   process.exit(1);
 });

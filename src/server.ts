@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { createGateway, type Gateway, type GatewayHooks } from './gateway.js';
 
 /** A listening gateway. */
@@ -19,7 +19,17 @@ export interface RunningServer {
 /** How often a shutdown looks for connections that have gone idle. */
 const DRAIN_POLL_MS = 50;
 
-/** Starts the gateway on `config.host:config.port` (port 0 picks a free one). */
+/** Why the gateway cannot listen on `address` (HOST:PORT), in one line. */
+function listenProblem(address: string, error: NodeJS.ErrnoException): string {
+  return error.code === 'EADDRINUSE'
+    ? `cannot listen on ${address}: the port is already in use (set PORT to a free one, or 0 for any)`
+    : `cannot listen on ${address}: ${error.message} (check HOST and PORT)`;
+}
+
+/**
+ * Starts the gateway on `config.host:config.port` (port 0 picks a free one); a ConfigError when it
+ * cannot listen there.
+ */
 export async function startServer(
   config: Config,
   hooks: GatewayHooks = {},
@@ -31,12 +41,19 @@ export async function startServer(
     inFlight++;
     response.once('close', () => inFlight--);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await gateway.close();
+    throw new ConfigError([
+      listenProblem(`${host}:${config.port}`, error as NodeJS.ErrnoException),
+    ]);
+  }
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
     gateway,
