@@ -5,6 +5,12 @@ import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 
+/** A kept answer and when it stops being served (a time of the cache's clock). */
+interface Kept {
+  answer: ExecutionResult;
+  until: number;
+}
+
 /**
  * Whole query answers by key, each kept for the TTL it was stored with, bounded in bytes of JSON
  * (least recently used go first). A mutation empties it, and so does a registry event (a change
@@ -12,25 +18,38 @@ import type { Config } from './config.js';
  * just deleted a tag must not see it again.
  */
 export class ResponseCache implements Cache {
-  private readonly answers: LRUCache<string, ExecutionResult>;
+  /** lru-cache's own TTL is not used: it takes an entry stored at time 0 for one without a TTL. */
+  private readonly answers: LRUCache<string, Kept>;
   /** Bumped by every change; part of each key, so an answer begun before one is never served. */
   private generation = 0;
 
-  constructor(maxBytes: number) {
-    this.answers = new LRUCache<string, ExecutionResult>({
+  /**
+   * `now`: the clock of every TTL decision, in milliseconds; by default performance.now, looked up
+   * at each call, so a test's fake one (vi.useFakeTimers({ toFake: ['performance'] })) reaches the
+   * cache a gateway made.
+   */
+  constructor(
+    maxBytes: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.answers = new LRUCache<string, Kept>({
       maxSize: maxBytes,
-      sizeCalculation: (answer) => Math.max(1, JSON.stringify(answer).length),
+      sizeCalculation: (kept) => Math.max(1, JSON.stringify(kept.answer).length),
     });
   }
 
   /** Keeps an answer for `ttl` milliseconds (Infinity: until evicted or a mutation). */
   set(id: string, data: ExecutionResult, _entities: unknown, ttl: number): void {
-    this.answers.set(id, data, Number.isFinite(ttl) ? { ttl } : {});
+    this.answers.set(id, { answer: data, until: this.now() + ttl });
   }
 
-  /** The answer kept under `id`, if any and not expired. */
+  /** The answer kept under `id`, if any and its TTL has not ended. */
   get(id: string): ExecutionResult | undefined {
-    return this.answers.get(id);
+    const kept = this.answers.get(id);
+    if (kept === undefined) return undefined;
+    if (this.now() < kept.until) return kept.answer;
+    this.answers.delete(id);
+    return undefined;
   }
 
   /** Empties the cache (any mutation or registry event: which answers it changed is not known). */
