@@ -33,7 +33,10 @@ export interface Loaders {
   config: DataLoader<DigestKey, ImageConfig, string>;
   /** Every tag of a repository, sorted. */
   tags: DataLoader<string, string[]>;
-  /** Whether a repository exists: one tag-list page of one name (cheaper than `tags`). */
+  /**
+   * Whether a repository exists: it has a tag list (one page of one name: cheaper than `tags`),
+   * or else the catalog lists it (it holds only blobs, or every tag was deleted).
+   */
   exists: DataLoader<string, boolean>;
   /** Blob HEADs. */
   blob: DataLoader<DigestKey, BlobInfo, string>;
@@ -148,7 +151,11 @@ export function createLoaders(
     ),
     tags: new DataLoader<string, string[]>(each((repository) => client.tags.all(repository))),
     exists: new DataLoader<string, boolean>(
-      each(async (repository) => (await orNull(client.tags.page(repository, { n: 1 }))) !== null),
+      each(
+        async (repository) =>
+          (await orNull(client.tags.page(repository, { n: 1 }))) !== null ||
+          (await client.catalog.contains(repository)),
+      ),
     ),
     blob: new DataLoader<DigestKey, BlobInfo, string>(
       each(({ repository, digest }) => client.blobs.head(repository, digest)),

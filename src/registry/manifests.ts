@@ -189,14 +189,7 @@ export class ManifestsApi {
     reference: string,
     accept: readonly string[] | undefined,
   ): Promise<NegotiatedManifest> {
-    checkReference(repository, reference);
-    const list = [...(accept ?? [])];
-    if (list.length > MAX_ACCEPT_ENTRIES) badInput(`at most ${MAX_ACCEPT_ENTRIES} Accept entries`);
-    for (const entry of list) {
-      if (entry.length > 255 || !MEDIA_RANGE.test(entry)) {
-        badInput(`not a media type: ${entry.slice(0, 100)}`);
-      }
-    }
+    const list = checkNegotiation(repository, reference, accept);
     const response = await this.client.request({
       method: 'GET',
       path: manifestPath(repository, reference),
@@ -252,6 +245,26 @@ function validDigestHeader(digest: string): string {
 
 function algorithmOf(ref: { tag: string } | { digest: string }): string {
   return 'digest' in ref ? parseDigest(ref.digest).algorithm : 'sha256';
+}
+
+/**
+ * The Accept entries of a `negotiate` call, after its repository, reference and entries are
+ * checked (BAD_USER_INPUT: nothing that is not a media range reaches a header).
+ */
+export function checkNegotiation(
+  repository: string,
+  reference: string,
+  accept: readonly string[] | null | undefined,
+): string[] {
+  checkReference(repository, reference);
+  const list = [...(accept ?? [])];
+  if (list.length > MAX_ACCEPT_ENTRIES) badInput(`at most ${MAX_ACCEPT_ENTRIES} Accept entries`);
+  for (const entry of list) {
+    if (entry.length > 255 || !MEDIA_RANGE.test(entry)) {
+      badInput(`not a media type: ${entry.slice(0, 100)}`);
+    }
+  }
+  return list;
 }
 
 function checkReference(

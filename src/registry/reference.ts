@@ -80,6 +80,16 @@ export function validateRepository(name: string): string {
   return name;
 }
 
+/** True when `name` is a valid repository name. */
+export function isRepositoryName(name: string): boolean {
+  try {
+    validateRepository(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Returns `tag` when it is a valid tag, else throws BAD_USER_INPUT saying why. */
 export function validateTag(tag: string): string {
   if (tag === '') badInput('tag must not be empty');
