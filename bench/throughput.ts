@@ -39,6 +39,12 @@ export const HELLO = HELLO_QUERY.name;
 /** The cached small query the issue sets its target for: one manifest by digest. */
 const IMAGE = 'regql image(repo@digest)';
 
+/** The same manifest inside its repository, which the issue sets a target for too. */
+const REPOSITORY_MANIFEST = 'regql repository{manifest(digest)}';
+
+/** The least ratio to the hello world each cached query must reach. */
+const TARGETS: Record<string, number> = { [IMAGE]: 0.7, [REPOSITORY_MANIFEST]: 0.9 };
+
 /** A query the throughput scenario repeats, and text every good answer contains. */
 export interface SmallQuery {
   name: string;
@@ -56,8 +62,8 @@ export function cachedQueries(sample: { repository: string; digest: string }): S
       expect: digest,
     },
     {
-      // no target: `repository(name:)` asks the registry whether the repository exists
-      name: 'regql repository{manifest(digest)}, + 1 existence request',
+      // the manifest the field below reads says the repository exists: no request of its own
+      name: REPOSITORY_MANIFEST,
       query: `{ repository(name: "${repository}") { manifest(reference: "${digest}") { digest size } } }`,
       expect: digest,
     },
@@ -125,7 +131,9 @@ export function throughputRows(mode: Mode, rates: Record<string, Rate>, hello: R
   return Object.entries(rates).map(([name, r]) => {
     if (name === HELLO) return row(mode, `6 throughput, ${name}`, perSecond(r), '', 'baseline');
     const ratio = r.perSecond / hello.perSecond;
-    const target: [string, boolean?] = name === IMAGE ? ['≥ 0.70×', ratio >= 0.7] : [''];
+    const least = TARGETS[name];
+    const target: [string, boolean?] =
+      least === undefined ? [''] : [`≥ ${least.toFixed(2)}×`, ratio >= least];
     return row(
       mode,
       `6 throughput, ${name}`,

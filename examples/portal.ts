@@ -6,9 +6,11 @@
 //                                                           and for a multi-arch tag its platforms
 //
 // GRAPHQL_URL defaults to http://127.0.0.1:4000/graphql (`npm run demo`); PLATFORM=os/arch[/variant]
-// picks another platform than this machine's.
+// picks another platform than this machine's. A part the gateway could not read (a config blob, a
+// platform image, referrers) shows as `-`, and the errors it gave (path: message) go to stderr.
 import { arch, platform } from 'node:process';
 import { pathToFileURL } from 'node:url';
+import type { GraphQLError } from 'graphql';
 import { GraphQLClient } from 'graphql-request';
 import {
   ImageDetailsDocument,
@@ -62,6 +64,42 @@ const date = (created: string | null) => {
   return Number.isNaN(time) ? '-' : new Date(time).toISOString().slice(0, 16).replace('T', ' ');
 };
 
+/** `path: message` of each GraphQL error, one a line. */
+const failures = (errors: readonly GraphQLError[]) =>
+  errors.map((e) => `${e.path?.join('.') ?? '-'}: ${e.message}`).join('\n');
+
+/**
+ * A client that keeps partial answers instead of throwing: a field that failed is null in the data
+ * (rendered as `-`) and its error is gathered in `errors`.
+ */
+function partialClient(endpoint: string) {
+  const errors: GraphQLError[] = [];
+  const client = new GraphQLClient(endpoint, {
+    errorPolicy: 'all',
+    responseMiddleware: (response) => {
+      if (!(response instanceof Error)) errors.push(...(response.errors ?? []));
+    },
+  });
+  return { client, errors };
+}
+
+/** Why a root field is null: the errors the gateway gave for it, or else that there is no such thing. */
+const missing = (what: string, errors: readonly GraphQLError[]) =>
+  new Error(errors.length > 0 ? `${what}: ${failures(errors)}` : `no ${what}`);
+
+/** Where the errors of a rendered partial answer go unless told otherwise: stderr. */
+const toStderr = (errors: string) => console.error(errors);
+
+/** `output`, after handing the errors of its partial answer (if any) to `report`. */
+function rendered(
+  output: string,
+  errors: readonly GraphQLError[],
+  report: (errors: string) => void,
+) {
+  if (errors.length > 0) report(failures(errors));
+  return output;
+}
+
 /** The first 12 hex digits of a digest, as docker shows image ids. */
 const short = (digest: string) => digest.slice(digest.indexOf(':') + 1).slice(0, 12);
 
@@ -85,31 +123,44 @@ const imageRow = (tag: string, image: ImageRowFragment, platform = image.platfor
   tag,
   platformName(platform),
   size(image.totalSize),
-  date(image.config.created),
+  date(image.config?.created ?? null),
   short(image.digest),
 ];
 
 /** The tag list of a repository, newest first: a row per image, one per platform of a multi-arch tag. */
-export async function tagTable(endpoint: string, repository: string, first = 20): Promise<string> {
-  const client = new GraphQLClient(endpoint);
-  const { repository: repo } = await client.request(PortalTagsDocument, { repository, first });
-  if (!repo) throw new Error(`no repository ${repository}`);
-  const rows = repo.tags.nodes.flatMap(({ name, manifest }) => {
+export async function tagTable(
+  endpoint: string,
+  repository: string,
+  first = 20,
+  report = toStderr,
+): Promise<string> {
+  const { client, errors } = partialClient(endpoint);
+  const data = await client.request(PortalTagsDocument, { repository, first });
+  const repo = data?.repository;
+  if (!repo) throw missing(`repository ${repository}`, errors);
+  const { tags } = repo;
+  if (!tags) throw missing(`tags of ${repository}`, errors);
+  const rows = tags.nodes.flatMap(({ name, manifest }) => {
+    if (!manifest) return [[name, '-', '-', '-', '-']];
     switch (manifest.__typename) {
       case 'ImageManifest':
         return [imageRow(name, manifest)];
       case 'ImageIndex':
-        return manifest.manifests.flatMap(({ platform, manifest: image }) =>
-          image?.__typename === 'ImageManifest'
+        return manifest.manifests.flatMap(({ platform, manifest: image }) => {
+          // a platform image that could not be read still gets its row
+          if (!image) return [[name, platformName(platform), '-', '-', '-']];
+          return image.__typename === 'ImageManifest'
             ? [imageRow(name, image, platform ?? image.platform)]
-            : [],
-        );
+            : [];
+        });
       default:
         return [[name, '-', size(manifest.size), '-', short(manifest.digest)]];
     }
   });
-  const shown = repo.tags.totalCount > first ? ` (newest ${first} shown)` : '';
-  return `${repo.name}: ${repo.tags.totalCount} tags${shown}\n${table(['TAG', 'PLATFORM', 'SIZE', 'CREATED', 'DIGEST'], rows)}`;
+  const shown = tags.totalCount > first ? ` (newest ${first} shown)` : '';
+  const header = `${repo.name}: ${tags.totalCount} tags${shown}`;
+  const body = table(['TAG', 'PLATFORM', 'SIZE', 'CREATED', 'DIGEST'], rows);
+  return rendered(`${header}\n${body}`, errors, report);
 }
 
 /** One image in depth: layers, labels and referrers; for a multi-arch index, its platforms and the image for `wanted`. */
@@ -117,18 +168,21 @@ export async function imageReport(
   endpoint: string,
   reference: string,
   wanted: Platform = hostPlatform(),
+  report = toStderr,
 ): Promise<string> {
-  const client = new GraphQLClient(endpoint);
-  const { image } = await client.request(ImageDetailsDocument, { reference });
-  if (!image) throw new Error(`no image ${reference}`);
+  const { client, errors } = partialClient(endpoint);
+  const data = await client.request(ImageDetailsDocument, { reference });
+  const image = data?.image;
+  if (!image) throw missing(`image ${reference}`, errors);
   const lines = [
     `${reference}  ${image.digest}`,
     `type     ${image.mediaType}`,
-    `tags     ${image.tags.map((t) => t.name).join(', ')}`,
+    `tags     ${image.tags?.map((t) => t.name).join(', ') ?? '-'}`,
   ];
   if (image.__typename === 'ImageManifest') {
-    lines.push(`size     ${size(image.totalSize)}`, `created  ${date(image.config.created)}`);
-    for (const { key, value } of image.config.labels) lines.push(`label    ${key}=${value}`);
+    const { config } = image;
+    lines.push(`size     ${size(image.totalSize)}`, `created  ${date(config?.created ?? null)}`);
+    for (const { key, value } of config?.labels ?? []) lines.push(`label    ${key}=${value}`);
     const layers = image.layers.map((l) => [
       short(l.digest),
       size(l.size),
@@ -137,9 +191,12 @@ export async function imageReport(
     lines.push('', table(['LAYER', 'SIZE', 'CREATED BY'], layers));
   }
   if (image.__typename === 'ImageIndex') {
+    const mark = errors.length;
     const pick = await client.request(PlatformPickerDocument, { reference, ...wanted });
-    if (pick.image?.__typename === 'ImageIndex') {
+    if (pick?.image?.__typename === 'ImageIndex') {
       const chosen = pick.image.forPlatform;
+      // null is "no such platform" only when the gateway reported no error for it
+      const unread = errors.slice(mark).some((e) => e.path?.at(-1) === 'forPlatform');
       const platforms = pick.image.manifests.map((m) => [
         m.digest === chosen?.digest ? '*' : '',
         platformName(m.platform),
@@ -149,15 +206,19 @@ export async function imageReport(
       lines.push(
         chosen
           ? `for ${platformName(wanted)}: ${chosen.digest} (${size(chosen.totalSize)})`
-          : `no image for ${platformName(wanted)}`,
+          : unread
+            ? `for ${platformName(wanted)}: -`
+            : `no image for ${platformName(wanted)}`,
       );
     }
   }
-  if (image.referrers.length > 0) {
+  if (image.referrers === null) {
+    lines.push('', table(['REFERRER ARTIFACT TYPE', 'DIGEST'], [['-', '-']]));
+  } else if (image.referrers.length > 0) {
     const referrers = image.referrers.map((r) => [r.artifactType ?? '-', r.digest]);
     lines.push('', table(['REFERRER ARTIFACT TYPE', 'DIGEST'], referrers));
   }
-  return lines.join('\n');
+  return rendered(lines.join('\n'), errors, report);
 }
 
 /** The command line: a repository's tag table, or one image's report. */

@@ -1,8 +1,22 @@
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import type { EnclosingField } from '../argument-checks.js';
 import type { Context } from '../context.js';
 import { FilePart } from '../multipart.js';
 import { digestProblem } from '../registry/reference.js';
+
+declare module 'graphql' {
+  interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {
+    /**
+     * Throws BAD_USER_INPUT for arguments the field would refuse. It runs for every field of an
+     * operation before any of them does (src/argument-checks.ts), so it calls nothing upstream,
+     * and reads nothing of the context but the configuration (its verdict on an operation
+     * without variables is kept for the document). `parent` is the field around it, when the
+     * operation shows it there (not at the start of a fragment).
+     */
+    checkArgs?: (args: _TArgs, context: _TContext, parent?: EnclosingField) => void;
+  }
+}
 
 /** The typed Pothos builder every type file registers with. */
 export const builder = new SchemaBuilder<{

@@ -36,6 +36,8 @@ export interface ManifestShape<M extends Manifest = Manifest> {
 export interface DescriptorShape {
   repository: string;
   descriptor: Descriptor;
+  /** A subject's: what it points at need not be in the registry (OCI 1.1 allows it). */
+  mayDangle?: boolean;
 }
 
 /** The layer at `index` of an image manifest. */

@@ -50,6 +50,8 @@ export function pageSize(first: number | null | undefined, context: Context): nu
 /** Relay's PageInfo. */
 export interface PageInfoShape {
   hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
   endCursor: string | null;
 }
 
@@ -60,17 +62,26 @@ export interface ConnectionShape<T> {
   pageInfo: PageInfoShape;
 }
 
-/** A connection of `page`, with a cursor per item. */
+/**
+ * A connection of `page`, with a cursor per item. Paging is forward only (`first`/`after`), so a
+ * page has items before it exactly when it was asked for `after` an item (`afterCursor`).
+ */
 export function connectionOf<T>(
   page: T[],
   cursorOf: (item: T) => string,
   hasNextPage: boolean,
+  afterCursor: boolean,
 ): ConnectionShape<T> {
   const edges = page.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
   return {
     edges,
     nodes: page,
-    pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: afterCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
@@ -110,6 +121,10 @@ export function implementConnection<T, C extends ConnectionShape<T>>(
 export const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
+      description: 'true when the page was asked for after a cursor (paging is forward only)',
+    }),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
     endCursor: t.exposeString('endCursor', { nullable: true }),
   }),
 });

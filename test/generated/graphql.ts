@@ -41,29 +41,29 @@ export type ImageQueryVariables = Exact<{
 
 
 export type ImageQuery = { image:
-    | { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null }
+    | { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
     | { __typename: 'ImageIndex', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, manifests: Array<{ digest: string, mediaType: string, size: number, platform: { os: string, architecture: string, variant: string | null } | null, manifest:
           | { digest: string }
           | { digest: string }
           | { digest: string }
           | { digest: string }
-         | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }>, subject: { digest: string } | null }
-    | { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> }, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }>, subject: { digest: string } | null }
-    | { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null }
+         | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
+    | { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> } | null, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
+    | { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
    | null };
 
-type ManifestFields_ArtifactManifest_Fragment = { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null };
+type ManifestFields_ArtifactManifest_Fragment = { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null };
 
 type ManifestFields_ImageIndex_Fragment = { __typename: 'ImageIndex', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, manifests: Array<{ digest: string, mediaType: string, size: number, platform: { os: string, architecture: string, variant: string | null } | null, manifest:
       | { digest: string }
       | { digest: string }
       | { digest: string }
       | { digest: string }
-     | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }>, subject: { digest: string } | null };
+     | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }> | null, subject: { digest: string } | null };
 
-type ManifestFields_ImageManifest_Fragment = { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> }, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }>, subject: { digest: string } | null };
+type ManifestFields_ImageManifest_Fragment = { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> } | null, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }> | null, subject: { digest: string } | null };
 
-type ManifestFields_Schema1Manifest_Fragment = { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null };
+type ManifestFields_Schema1Manifest_Fragment = { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null };
 
 export type ManifestFieldsFragment =
   | ManifestFields_ArtifactManifest_Fragment
@@ -132,10 +132,10 @@ export type PutManifestMutationVariables = Exact<{
 
 
 export type PutManifestMutation = { putManifest:
-    | { __typename: 'ArtifactManifest', digest: string, mediaType: string, size: number, raw: string, tags: Array<{ name: string }> }
-    | { __typename: 'ImageIndex', digest: string, mediaType: string, size: number, raw: string, manifests: Array<{ digest: string }>, tags: Array<{ name: string }> }
-    | { __typename: 'ImageManifest', digest: string, mediaType: string, size: number, raw: string, config: { digest: string }, layers: Array<{ digest: string }>, tags: Array<{ name: string }> }
-    | { __typename: 'Schema1Manifest', digest: string, mediaType: string, size: number, raw: string, tags: Array<{ name: string }> }
+    | { __typename: 'ArtifactManifest', digest: string, mediaType: string, size: number, raw: string, tags: Array<{ name: string }> | null }
+    | { __typename: 'ImageIndex', digest: string, mediaType: string, size: number, raw: string, manifests: Array<{ digest: string }>, tags: Array<{ name: string }> | null }
+    | { __typename: 'ImageManifest', digest: string, mediaType: string, size: number, raw: string, config: { digest: string } | null, layers: Array<{ digest: string }>, tags: Array<{ name: string }> | null }
+    | { __typename: 'Schema1Manifest', digest: string, mediaType: string, size: number, raw: string, tags: Array<{ name: string }> | null }
    };
 
 export type StartUploadMutationVariables = Exact<{
@@ -152,12 +152,12 @@ export type TagManifestMutationVariables = Exact<{
 }>;
 
 
-export type TagManifestMutation = { tagManifest: { name: string, digest: string, manifest:
+export type TagManifestMutation = { tagManifest: { name: string, digest: string | null, manifest:
       | { __typename: 'ArtifactManifest', digest: string, mediaType: string }
       | { __typename: 'ImageIndex', digest: string, mediaType: string }
       | { __typename: 'ImageManifest', digest: string, mediaType: string }
       | { __typename: 'Schema1Manifest', digest: string, mediaType: string }
-     } };
+     | null } };
 
 export type UploadBlobMutationVariables = Exact<{
   repository: string;
@@ -216,7 +216,7 @@ export type RedisImageQueryVariables = Exact<{
 export type RedisImageQuery = { image:
     | { __typename: 'ArtifactManifest', digest: string, mediaType: string, size: number }
     | { __typename: 'ImageIndex', digest: string, mediaType: string, size: number }
-    | { __typename: 'ImageManifest', digest: string, mediaType: string, size: number, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string> }, layers: Array<{ digest: string, size: number, diffId: string | null, createdBy: string | null }> }
+    | { __typename: 'ImageManifest', digest: string, mediaType: string, size: number, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string> } | null, layers: Array<{ digest: string, size: number, diffId: string | null, createdBy: string | null }> }
     | { __typename: 'Schema1Manifest', digest: string, mediaType: string, size: number }
    | null };
 
@@ -233,25 +233,25 @@ export type ReferrersQuery = { repository: { manifest:
             | { digest: string }
             | { digest: string }
             | { digest: string }
-           | null }> }
+           | null }> | null }
       | { digest: string, referrers: Array<{ digest: string, mediaType: string, artifactType: string | null, size: number, annotations: unknown, manifest:
             | { digest: string }
             | { digest: string }
             | { digest: string }
             | { digest: string }
-           | null }> }
+           | null }> | null }
       | { digest: string, referrers: Array<{ digest: string, mediaType: string, artifactType: string | null, size: number, annotations: unknown, manifest:
             | { digest: string }
             | { digest: string }
             | { digest: string }
             | { digest: string }
-           | null }> }
+           | null }> | null }
       | { digest: string, referrers: Array<{ digest: string, mediaType: string, artifactType: string | null, size: number, annotations: unknown, manifest:
             | { digest: string }
             | { digest: string }
             | { digest: string }
             | { digest: string }
-           | null }> }
+           | null }> | null }
      | null } | null };
 
 export type RegistryStatusQueryVariables = Exact<{ [key: string]: never; }>;
@@ -266,24 +266,24 @@ export type RepositoriesQueryVariables = Exact<{
 }>;
 
 
-export type RepositoriesQuery = { repositories: { edges: Array<{ cursor: string, node: { id: string, name: string } }>, nodes: Array<{ id: string, name: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type RepositoriesQuery = { repositories: { edges: Array<{ cursor: string, node: { id: string, name: string } }>, nodes: Array<{ id: string, name: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type RepositoryFanOutQueryVariables = Exact<{
   name: string;
 }>;
 
 
-export type RepositoryFanOutQuery = { repository: { tags: { totalCount: number, nodes: Array<{ name: string, digest: string, manifest:
-          | { __typename: 'ArtifactManifest', digest: string, tags: Array<{ name: string }> }
+export type RepositoryFanOutQuery = { repository: { tags: { totalCount: number, nodes: Array<{ name: string, digest: string | null, manifest:
+          | { __typename: 'ArtifactManifest', digest: string, tags: Array<{ name: string }> | null }
           | { __typename: 'ImageIndex', digest: string, manifests: Array<{ platform: { os: string, architecture: string, variant: string | null } | null, manifest:
                 | { digest: string }
                 | { digest: string }
-                | { totalSize: number, digest: string, config: { created: string | null } }
+                | { totalSize: number, digest: string, config: { created: string | null } | null }
                 | { digest: string }
-               | null }>, tags: Array<{ name: string }> }
-          | { __typename: 'ImageManifest', totalSize: number, digest: string, platform: { os: string, architecture: string } | null, config: { created: string | null, labels: Array<{ key: string, value: string }> }, layers: Array<{ digest: string, size: number, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }> }
-          | { __typename: 'Schema1Manifest', digest: string, tags: Array<{ name: string }> }
-         }> } } | null };
+               | null }>, tags: Array<{ name: string }> | null }
+          | { __typename: 'ImageManifest', totalSize: number, digest: string, platform: { os: string, architecture: string } | null, config: { created: string | null, labels: Array<{ key: string, value: string }> } | null, layers: Array<{ digest: string, size: number, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }> | null }
+          | { __typename: 'Schema1Manifest', digest: string, tags: Array<{ name: string }> | null }
+         | null }> } | null } | null };
 
 export type RepositoryManifestQueryVariables = Exact<{
   name: string;
@@ -307,7 +307,7 @@ export type RepositoryTagsQueryVariables = Exact<{
 }>;
 
 
-export type RepositoryTagsQuery = { repository: { id: string, name: string, tags: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, digest: string, pullReference: string } }> } } | null };
+export type RepositoryTagsQuery = { repository: { id: string, name: string, tags: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, digest: string | null, pullReference: string } }> } | null } | null };
 
 export type TagDetailsQueryVariables = Exact<{
   repository: string;
@@ -315,17 +315,17 @@ export type TagDetailsQueryVariables = Exact<{
 }>;
 
 
-export type TagDetailsQuery = { repository: { tag: { name: string, digest: string, manifest:
-        | { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null }
+export type TagDetailsQuery = { repository: { tag: { name: string, digest: string | null, manifest:
+        | { __typename: 'ArtifactManifest', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
         | { __typename: 'ImageIndex', digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, manifests: Array<{ digest: string, mediaType: string, size: number, platform: { os: string, architecture: string, variant: string | null } | null, manifest:
               | { digest: string }
               | { digest: string }
               | { digest: string }
               | { digest: string }
-             | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }>, subject: { digest: string } | null }
-        | { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> }, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }>, subject: { digest: string } | null }
-        | { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }>, subject: { digest: string } | null }
-       } | null } | null };
+             | null }>, amd64: { digest: string } | null, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
+        | { __typename: 'ImageManifest', artifactType: string | null, totalSize: number, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, platform: { os: string, architecture: string, variant: string | null } | null, config: { digest: string, created: string | null, os: string | null, architecture: string | null, env: Array<string>, entrypoint: Array<string> | null, cmd: Array<string> | null, exposedPorts: Array<string>, diffIds: Array<string>, raw: unknown, labels: Array<{ key: string, value: string }>, history: Array<{ createdBy: string | null, emptyLayer: boolean }> } | null, layers: Array<{ index: number, digest: string, size: number, mediaType: string, diffId: string | null, createdBy: string | null }>, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
+        | { __typename: 'Schema1Manifest', name: string, tag: string | null, architecture: string | null, fsLayers: Array<string>, signed: boolean, digest: string, mediaType: string, schemaVersion: number, size: number, annotations: unknown, tags: Array<{ name: string }> | null, subject: { digest: string } | null }
+       | null } | null } | null };
 
 export const ManifestFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ManifestFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Manifest"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"digest"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"schemaVersion"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"tags"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"annotations"}},{"kind":"Field","name":{"kind":"Name","value":"subject"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"digest"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ImageManifest"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"artifactType"}},{"kind":"Field","name":{"kind":"Name","value":"totalSize"}},{"kind":"Field","name":{"kind":"Name","value":"platform"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"os"}},{"kind":"Field","name":{"kind":"Name","value":"architecture"}},{"kind":"Field","name":{"kind":"Name","value":"variant"}}]}},{"kind":"Field","name":{"kind":"Name","value":"config"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"digest"}},{"kind":"Field","name":{"kind":"Name","value":"created"}},{"kind":"Field","name":{"kind":"Name","value":"os"}},{"kind":"Field","name":{"kind":"Name","value":"architecture"}},{"kind":"Field","name":{"kind":"Name","value":"env"}},{"kind":"Field","name":{"kind":"Name","value":"entrypoint"}},{"kind":"Field","name":{"kind":"Name","value":"cmd"}},{"kind":"Field","name":{"kind":"Name","value":"exposedPorts"}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"history"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createdBy"}},{"kind":"Field","name":{"kind":"Name","value":"emptyLayer"}}]}},{"kind":"Field","name":{"kind":"Name","value":"diffIds"}},{"kind":"Field","name":{"kind":"Name","value":"raw"}}]}},{"kind":"Field","name":{"kind":"Name","value":"layers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"index"}},{"kind":"Field","name":{"kind":"Name","value":"digest"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"diffId"}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ImageIndex"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"manifests"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"digest"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"platform"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"os"}},{"kind":"Field","name":{"kind":"Name","value":"architecture"}},{"kind":"Field","name":{"kind":"Name","value":"variant"}}]}},{"kind":"Field","name":{"kind":"Name","value":"manifest"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"digest"}}]}}]}},{"kind":"Field","alias":{"kind":"Name","value":"amd64"},"name":{"kind":"Name","value":"forPlatform"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"os"},"value":{"kind":"StringValue","value":"linux","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"architecture"},"value":{"kind":"StringValue","value":"amd64","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"digest"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Schema1Manifest"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"tag"}},{"kind":"Field","name":{"kind":"Name","value":"architecture"}},{"kind":"Field","name":{"kind":"Name","value":"fsLayers"}},{"kind":"Field","name":{"kind":"Name","value":"signed"}}]}}]}}]} as unknown as DocumentNode<ManifestFieldsFragment, unknown>;
 export const UploadFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UploadFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Upload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offset"}},{"kind":"Field","name":{"kind":"Name","value":"repository"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<UploadFieldsFragment, unknown>;

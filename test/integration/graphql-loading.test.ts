@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parse } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   RepositoryFanOutDocument,
@@ -7,6 +8,7 @@ import {
 } from '../generated/graphql.js';
 import { seeded } from '../support/clients.js';
 import { gatewayAt, gatewayFor } from '../support/gateway.js';
+import { present } from '../support/present.js';
 import { startProxy } from '../support/proxy.js';
 import { readThenMove } from '../support/tags.js';
 
@@ -28,7 +30,7 @@ describe('loading: every distinct upstream object once per query', () => {
     const mark = gw.log.length;
     const { data, errors } = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
     expect(errors).toBeUndefined();
-    const tags = data?.repository?.tags.nodes ?? [];
+    const tags = present(data?.repository?.tags, 'repository.tags').nodes;
     expect(tags.map((t) => t.digest)).toEqual(f.tags.map(() => f.digest));
     // Manifest.tags of every tag re-reads the same tag list and the same tag manifests: no new calls
     expect(calls(gw.registryCallsSince(mark)).sort()).toEqual(
@@ -41,7 +43,7 @@ describe('loading: every distinct upstream object once per query', () => {
     const mark = gw.log.length;
     const { data, errors } = await gw.execute(RepositoryFanOutDocument, { name: f.repository });
     expect(errors).toBeUndefined();
-    const index = data?.repository?.tags.nodes[0]?.manifest;
+    const index = present(data?.repository?.tags, 'repository.tags').nodes[0]?.manifest;
     if (index?.__typename !== 'ImageIndex') throw new Error(`got ${index?.__typename}`);
     expect(index.manifests.map((m) => m.manifest?.digest).sort()).toEqual(
       f.platforms.map((p) => p.digest).sort(),
@@ -96,7 +98,7 @@ describe('loading: every distinct upstream object once per query', () => {
 });
 
 describe('repository existence: the cheapest tag-list request that answers it', () => {
-  it('asks one name of the tag list unless a tag list is read below, then only the list', async () => {
+  it('asks nothing of its own when a field below reads the repository, else one name of the tag list', async () => {
     const proxy = await startProxy(registry.url);
     const gw = gatewayAt(proxy.url);
     try {
@@ -108,6 +110,12 @@ describe('repository existence: the cheapest tag-list request that answers it', 
         reference: f.digest,
       });
       expect(probe.data?.repository?.manifest?.digest).toBe(f.digest);
+      // the manifest read below proves the repository: no request for its existence alone
+      expect(tagLists()).toEqual([]);
+      expect(proxy.seen.map((r) => r.path)).toEqual([`/v2/${f.repository}/manifests/${f.digest}`]);
+      proxy.seen.length = 0;
+      const named = await gw.execute(parse(`{ repository(name: "${f.repository}") { name } }`));
+      expect(named).toEqual({ data: { repository: { name: f.repository } } });
       expect(tagLists()).toEqual([`/v2/${f.repository}/tags/list?n=1`]);
       const missing = await gw.execute(RepositoryManifestDocument, {
         name: 'no/such/repository',
@@ -120,7 +128,9 @@ describe('repository existence: the cheapest tag-list request that answers it', 
         repository: f.repository,
         tag: f.tags[0]!,
       });
-      expect(details.data?.repository?.tag?.manifest.tags?.length).toBe(f.tags.length);
+      expect(present(details.data?.repository?.tag?.manifest, 'tag.manifest').tags?.length).toBe(
+        f.tags.length,
+      );
       expect(tagLists()).toEqual([`/v2/${f.repository}/tags/list?n=1000`]);
     } finally {
       await gw.close();

@@ -17,6 +17,7 @@ import {
 } from '../generated/graphql.js';
 import { clientFor, seeded } from '../support/clients.js';
 import { gatewayAt, gatewayFor } from '../support/gateway.js';
+import { present } from '../support/present.js';
 import { startProxy } from '../support/proxy.js';
 
 const { registry, fixtures } = seeded('open');
@@ -100,7 +101,7 @@ describe('registry and repositories', () => {
       const all = await direct.catalog.all();
       const { data, errors } = await gw.execute(RepositoriesDocument, { first: 100, namePrefix });
       expect(errors).toBeUndefined();
-      expect(data?.repositories.nodes.map((n) => n.name)).toEqual(
+      expect(present(data?.repositories, 'repositories').nodes.map((n) => n.name)).toEqual(
         all.filter((name) => name.startsWith(namePrefix)),
       );
     },
@@ -142,8 +143,9 @@ describe('tags', () => {
       orderBy,
     });
     expect(errors).toBeUndefined();
-    expect(data?.repository?.tags.edges.map((e) => e.node.name)).toEqual(expected);
-    expect(data?.repository?.tags.totalCount).toBe(tags.length);
+    const connection = present(data?.repository?.tags, 'repository.tags');
+    expect(connection.edges.map((e) => e.node.name)).toEqual(expected);
+    expect(connection.totalCount).toBe(tags.length);
   });
 
   it('pages with first/after, and each tag has its digest and pull reference', async () => {
@@ -172,16 +174,14 @@ describe('tags', () => {
       name: repository,
       filter: { namePrefix: '1.' },
     });
-    expect(prefixed.data?.repository?.tags.edges.map((e) => e.node.name)).toEqual([
-      '1.0.0',
-      '1.10.0',
-      '1.2.0',
-    ]);
+    expect(
+      present(prefixed.data?.repository?.tags, 'repository.tags').edges.map((e) => e.node.name),
+    ).toEqual(['1.0.0', '1.10.0', '1.2.0']);
     const contains = await gw.execute(RepositoryTagsDocument, {
       name: repository,
       filter: { nameContains: 'rc' },
     });
-    expect(contains.data?.repository?.tags.totalCount).toBe(1);
+    expect(present(contains.data?.repository?.tags, 'repository.tags').totalCount).toBe(1);
   });
 
   it.each(['CREATED_ASC', 'CREATED_DESC'] as const)(
@@ -203,9 +203,9 @@ describe('tags', () => {
       const { data, errors } = await gw.execute(RepositoryTagsDocument, { name: repo, orderBy });
       expect(errors).toBeUndefined();
       const oldestFirst = ['c', 'b', 'a'];
-      expect(data?.repository?.tags.edges.map((e) => e.node.name)).toEqual(
-        orderBy === 'CREATED_ASC' ? oldestFirst : [...oldestFirst].reverse(),
-      );
+      expect(
+        present(data?.repository?.tags, 'repository.tags').edges.map((e) => e.node.name),
+      ).toEqual(orderBy === 'CREATED_ASC' ? oldestFirst : [...oldestFirst].reverse());
     },
   );
 
@@ -232,7 +232,8 @@ describe('manifests, configs and layers', () => {
     const manifest = tag?.manifest;
     if (manifest?.__typename !== 'ImageManifest') throw new Error(`got ${manifest?.__typename}`);
     expect(manifest.mediaType).toBe(DOCKER_MANIFEST_V2);
-    expect(manifest.config.digest).toBe(f.configDigest);
+    const imageConfig = present(manifest.config, 'manifest.config');
+    expect(imageConfig.digest).toBe(f.configDigest);
     expect(manifest.layers.map((l) => l.digest)).toEqual(f.layerDigests);
     const raw = JSON.parse(
       (await direct.manifests.negotiate(f.repository, f.tag, [DOCKER_MANIFEST_V2])).body ?? '',
@@ -240,16 +241,16 @@ describe('manifests, configs and layers', () => {
     expect(manifest.totalSize).toBe(raw.layers.reduce((s, l) => s + l.size, raw.config.size));
     expect(manifest.size).toBe((await direct.manifests.head(f.repository, f.tag)).size);
     const config = await rawConfig(f.repository, f.configDigest);
-    expect(manifest.config.raw).toEqual(config);
-    expect(manifest.config.created).toBe(config.created);
-    expect(manifest.config.env).toEqual(config.config.Env);
-    expect(manifest.config.labels).toEqual(
+    expect(imageConfig.raw).toEqual(config);
+    expect(imageConfig.created).toBe(config.created);
+    expect(imageConfig.env).toEqual(config.config.Env);
+    expect(imageConfig.labels).toEqual(
       Object.entries(config.config.Labels ?? {}).map(([key, value]) => ({ key, value })),
     );
     expect(manifest.layers.map((l) => l.diffId)).toEqual(config.rootfs.diff_ids);
-    const made = manifest.config.history.filter((h) => !h.emptyLayer).map((h) => h.createdBy);
+    const made = imageConfig.history.filter((h) => !h.emptyLayer).map((h) => h.createdBy);
     expect(manifest.layers.map((l) => l.createdBy)).toEqual(made);
-    expect(manifest.config.history.some((h) => h.emptyLayer)).toBe(true);
+    expect(imageConfig.history.some((h) => h.emptyLayer)).toBe(true);
   });
 
   it('reads a multi-arch index with the platforms skopeo saw, and picks one', async () => {
@@ -277,9 +278,11 @@ describe('manifests, configs and layers', () => {
       repository: f.repository,
       tag: f.tags[0] ?? '',
     });
-    expect(data?.repository?.tag?.manifest.tags.map((t) => t.name).sort()).toEqual(
-      [...f.tags].sort(),
-    );
+    expect(
+      present(data?.repository?.tag?.manifest?.tags, 'manifest.tags')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual([...f.tags].sort());
   });
 
   it('finds referrers through the referrers tag schema, filtered by artifactType', async () => {
@@ -365,7 +368,7 @@ describe('global ids', () => {
     const f = fixtures.paged;
     const { data } = await gw.execute(RepositoryTagsDocument, { name: f.repository, first: 1 });
     const repoId = data?.repository?.id ?? '';
-    const tagId = data?.repository?.tags.edges[0]?.node.id ?? '';
+    const tagId = present(data?.repository?.tags, 'repository.tags').edges[0]?.node.id ?? '';
     const repo = await gw.execute(NodeDocument, { id: repoId });
     expect(repo.data?.node).toEqual({ __typename: 'Repository', id: repoId, name: f.repository });
     const tag = await gw.execute(NodeDocument, { id: tagId });
@@ -387,25 +390,34 @@ describe('global ids', () => {
 });
 
 describe('errors', () => {
-  it('gives partial data: one failing field never fails its siblings', async () => {
+  it('answers a missing object as null beside its siblings', async () => {
+    const document = parse(`{
+      good: repository(name: "${fixtures.ociImage.repository}") { tag(name: "${fixtures.ociImage.tag}") { digest } }
+      missing: repository(name: "${fixtures.ociImage.repository}") { tag(name: "nope") { digest } }
+      absent: repository(name: "no/such-repository") { name }
+    }`);
+    const result = await gw.execute(document);
+    expect(result).toEqual({
+      data: {
+        good: { tag: { digest: fixtures.ociImage.digest } },
+        missing: { tag: null },
+        absent: null,
+      },
+    });
+  });
+
+  it('refuses a bad argument anywhere in the operation before any upstream call', async () => {
     const document = parse(`{
       good: repository(name: "${fixtures.ociImage.repository}") { tag(name: "${fixtures.ociImage.tag}") { digest } }
       bad: repository(name: "Not/Valid") { name }
-      missing: repository(name: "${fixtures.ociImage.repository}") { tag(name: "nope") { digest } }
     }`);
     const mark = gw.log.length;
     const result = await gw.execute(document);
-    expect(result.data).toEqual({
-      good: { tag: { digest: fixtures.ociImage.digest } },
-      bad: null,
-      missing: { tag: null },
-    });
+    expect(result.data).toBeUndefined();
     expect(result.errors).toHaveLength(1);
-    expect(result.errors?.[0]).toMatchObject({
-      path: ['bad'],
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-    expect(gw.log.slice(mark).some((e) => e.path.includes('Not'))).toBe(false);
+    expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(result.errors?.[0]?.message).toContain('Not/Valid');
+    expect(gw.log.slice(mark)).toEqual([]);
   });
 
   it('carries the registry code, and the digest scalar refuses bad digests', async () => {

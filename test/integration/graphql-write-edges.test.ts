@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildImage, buildLayer } from '../../src/demo/images.js';
@@ -18,6 +17,7 @@ import { seeded } from '../support/clients.js';
 import { gatewayAt } from '../support/gateway.js';
 import { multipartBody } from '../support/multipart.js';
 import { startProxy } from '../support/proxy.js';
+import { until } from '../support/wait.js';
 
 const WRITABLE = { READ_ONLY: 'false' };
 
@@ -134,10 +134,10 @@ describe('a caller that goes away in the middle of a chunk', () => {
       signal: caller.signal,
     }).catch((error: Error) => error);
     // leave once the PATCH has reached the proxy
-    for (let i = 0; i < 100 && !proxy.seen.some((r) => r.method === 'PATCH'); i++) await sleep(20);
+    await until(() => proxy.seen.some((r) => r.method === 'PATCH'));
     caller.abort();
     expect(await upload).toBeInstanceOf(Error);
-    for (let i = 0; i < 150 && !proxy.seen.some((r) => r.method === 'DELETE'); i++) await sleep(20);
+    await until(() => proxy.seen.some((r) => r.method === 'DELETE'));
     const uploadPath = `/v2/${repository}/blobs/uploads/`;
     expect(proxy.seen.filter((r) => r.path.startsWith(uploadPath)).map((r) => r.method)).toEqual([
       'POST',

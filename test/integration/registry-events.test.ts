@@ -23,6 +23,7 @@ import {
   postEvents,
 } from '../support/events.js';
 import { gatewayAt, gatewayFor, type TestGateway } from '../support/gateway.js';
+import { present } from '../support/present.js';
 import { startProxy } from '../support/proxy.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
@@ -151,7 +152,9 @@ describe('REGISTRY_EVENTS_TOKEN: tags kept fresh by the registry notifications',
       const names = async () => {
         const mark = gw.log.length;
         const answer = await gw.execute(RepositoryFanOutDocument, { name: repository });
-        const tags = answer.data?.repository?.tags.nodes.map((t) => t.name);
+        const tags = present(answer.data?.repository?.tags, 'repository.tags').nodes.map(
+          (t) => t.name,
+        );
         return { tags, calls: gw.registryCallsSince(mark).length };
       };
       expect((await names()).tags).toEqual(['keep']);

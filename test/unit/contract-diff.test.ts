@@ -38,11 +38,9 @@ describe('contractViolations', () => {
       expected: ['Mutation.cancelUpload: field missing'],
     },
     {
-      name: 'Digest! made nullable',
-      edits: [
-        ['  digest: Digest!\n  manifest: Manifest!\n', '  digest: Digest\n  manifest: Manifest!\n'],
-      ],
-      expected: ['Tag.digest: type is Digest, the contract has Digest!'],
+      name: 'String! made nullable',
+      edits: [['  pullReference: String!\n', '  pullReference: String\n']],
+      expected: ['Tag.pullReference: type is String, the contract has String!'],
     },
     {
       name: 'a nullable Query field made non-null',

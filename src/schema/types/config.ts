@@ -1,6 +1,8 @@
 import type { Context } from '../../context.js';
 import { layerHistory } from '../../registry/image-config.js';
+import { derived } from '../failures.js';
 import { HistoryEntryRef, ImageConfigRef, LabelRef, LayerRef, type LayerShape } from '../refs.js';
+import { configOf } from './manifest.js';
 
 ImageConfigRef.implement({
   fields: (t) => ({
@@ -49,12 +51,9 @@ HistoryEntryRef.implement({
   }),
 });
 
-/** The config of the layer's image (one load per image, shared by its layers). */
-function configOf(layer: LayerShape, context: Context) {
-  return context.loaders.config.load({
-    repository: layer.repository,
-    digest: layer.manifest.config.digest,
-  });
+/** The config of the layer's image (one load per image, shared by its layers and fields). */
+function layerConfig(layer: LayerShape, context: Context) {
+  return derived(context, configOf(context, layer.repository, layer.manifest));
 }
 
 LayerRef.implement({
@@ -75,13 +74,16 @@ LayerRef.implement({
         type: 'Digest',
         nullable: true,
         description: "from the config's rootfs.diff_ids at this index",
-        resolve: async (l, _args, context) => (await configOf(l, context)).diffIds[l.index] ?? null,
+        resolve: async (l, _args, context) =>
+          (await layerConfig(l, context))?.diffIds[l.index] ?? null,
       }),
       createdBy: t.string({
         nullable: true,
         description: 'from the history entry that made this layer',
-        resolve: async (l, _args, context) =>
-          layerHistory(await configOf(l, context))[l.index]?.createdBy ?? null,
+        resolve: async (l, _args, context) => {
+          const config = await layerConfig(l, context);
+          return config && (layerHistory(config)[l.index]?.createdBy ?? null);
+        },
       }),
     };
   },

@@ -7,6 +7,7 @@ import {
   type PlatformWanted,
 } from '../../registry/manifest.js';
 import { isManifestMediaType } from '../../registry/media-types.js';
+import { own } from '../failures.js';
 import {
   DescriptorRef,
   type DescriptorShape,
@@ -30,10 +31,12 @@ export async function imageForPlatform(
 ): Promise<ManifestShape<ImageManifest> | null> {
   const entry = matchPlatform(manifests, want);
   if (!entry) return null;
-  const manifest = await orNull(
+  // the index names it: an entry that cannot be read is broken, not absent
+  const manifest = await own(
+    context,
     context.loaders.manifest.load({ repository, reference: entry.digest }),
   );
-  return manifest?.kind === 'image' ? { repository, manifest } : null;
+  return manifest.kind === 'image' ? { repository, manifest } : null;
 }
 
 DescriptorRef.implement({
@@ -56,12 +59,15 @@ DescriptorRef.implement({
     manifest: t.field({
       type: ManifestRef,
       nullable: true,
-      description: 'the manifest this descriptor points at, when it points at one',
-      resolve: async (d, _args, { loaders }) => {
+      description:
+        'the manifest this descriptor points at, when it points at one; null, with an error at this path, when it cannot be read (a subject that is not in the registry is null without one)',
+      resolve: async (d, _args, context) => {
         if (!isManifestMediaType(d.descriptor.mediaType)) return null;
-        const manifest = await orNull(
-          loaders.manifest.load({ repository: d.repository, reference: d.descriptor.digest }),
-        );
+        const load = context.loaders.manifest.load({
+          repository: d.repository,
+          reference: d.descriptor.digest,
+        });
+        const manifest = d.mayDangle ? await orNull(load) : await own(context, load);
         return manifest && manifestShape(d.repository, manifest);
       },
     }),

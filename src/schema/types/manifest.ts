@@ -1,8 +1,11 @@
+import type { Config } from '../../config.js';
 import type { Context } from '../../context.js';
 import { orNull } from '../../loaders/index.js';
-import type { Manifest } from '../../registry/manifest.js';
+import type { ImageManifest, Manifest, PlatformWanted } from '../../registry/manifest.js';
+import { validateMediaType } from '../../registry/media-types.js';
 import { parseImageReference } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
+import { derived, own } from '../failures.js';
 import {
   ArtifactManifestRef,
   DescriptorRef,
@@ -33,6 +36,31 @@ function platformPart(name: string, value: string): string {
     throw badUserInput(`${name} must be a platform name like linux, amd64 or v8`);
   }
   return value;
+}
+
+/** The config of an image, loaded once per operation for every field that reads it. */
+export function configOf({ loaders }: Context, repository: string, manifest: ImageManifest) {
+  return loaders.config.load({ repository, digest: manifest.config.digest });
+}
+
+/** The platform `forPlatform` asks for; BAD_USER_INPUT for names OCI would not spell so. */
+function platformWanted(args: {
+  os: string;
+  architecture: string;
+  variant?: string | null;
+}): PlatformWanted {
+  const { os, architecture, variant } = args;
+  return {
+    os: platformPart('os', os),
+    architecture: platformPart('architecture', architecture),
+    variant:
+      variant === null || variant === undefined ? undefined : platformPart('variant', variant),
+  };
+}
+
+/** A docker-style reference to an image of the configured registry. */
+function imageReference(reference: string, config: Config) {
+  return parseImageReference(reference, { registryHost: config.publicRegistryHost });
 }
 
 /** A manifest as resolvers pass it on. */
@@ -69,6 +97,7 @@ ManifestRef.implement({
     repository: t.field({ type: RepositoryRef, resolve: (m) => ({ name: m.repository }) }),
     tags: t.field({
       type: [TagRef],
+      nullable: true,
       description: 'every tag of the repository that currently points at this digest',
       resolve: (m, _args, context) => tagsPointingAt(context, m.repository, m.manifest.digest),
     }),
@@ -82,13 +111,24 @@ ManifestRef.implement({
       nullable: true,
       description: 'OCI 1.1 subject',
       resolve: (m) =>
-        m.manifest.subject ? descriptorShape(m.repository, m.manifest.subject) : null,
+        m.manifest.subject && {
+          ...descriptorShape(m.repository, m.manifest.subject),
+          mayDangle: true,
+        },
     }),
     referrers: t.field({
       type: [DescriptorRef],
+      nullable: true,
       description:
         'OCI 1.1 referrers API, falling back to the referrers tag schema where the registry lacks the API',
       args: { artifactType: t.arg.string() },
+      extensions: {
+        checkArgs: ({ artifactType }) => {
+          if (artifactType !== null && artifactType !== undefined) {
+            validateMediaType(artifactType, 'artifact type');
+          }
+        },
+      },
       resolve: async (m, { artifactType }, { loaders }) => {
         const descriptors = await loaders.referrers.load({
           repository: m.repository,
@@ -109,14 +149,13 @@ ImageManifestRef.implement({
     artifactType: t.string({ nullable: true, resolve: (m) => m.manifest.artifactType ?? null }),
     config: t.field({
       type: ImageConfigRef,
-      resolve: async (m, _args, { loaders }) => {
-        const descriptor = m.manifest.config;
-        const config = await loaders.config.load({
-          repository: m.repository,
-          digest: descriptor.digest,
-        });
-        return { repository: m.repository, descriptor, config };
-      },
+      nullable: true,
+      description: 'null, with an error at this path, when the config blob cannot be read',
+      resolve: async (m, _args, context) => ({
+        repository: m.repository,
+        descriptor: m.manifest.config,
+        config: await own(context, configOf(context, m.repository, m.manifest)),
+      }),
     }),
     layers: t.field({
       type: [LayerRef],
@@ -137,12 +176,9 @@ ImageManifestRef.implement({
       type: PlatformRef,
       nullable: true,
       description: 'from the image config',
-      resolve: async (m, _args, { loaders }) => {
-        const config = await loaders.config.load({
-          repository: m.repository,
-          digest: m.manifest.config.digest,
-        });
-        if (!config.os || !config.architecture) return null;
+      resolve: async (m, _args, context) => {
+        const config = await derived(context, configOf(context, m.repository, m.manifest));
+        if (!config?.os || !config.architecture) return null;
         return {
           os: config.os,
           architecture: config.architecture,
@@ -173,15 +209,9 @@ ImageIndexRef.implement({
         architecture: t.arg.string({ required: true }),
         variant: t.arg.string(),
       },
-      resolve: (m, { os, architecture, variant }, context) =>
-        imageForPlatform(context, m.repository, m.manifest.manifests, {
-          os: platformPart('os', os),
-          architecture: platformPart('architecture', architecture),
-          variant:
-            variant === null || variant === undefined
-              ? undefined
-              : platformPart('variant', variant),
-        }),
+      extensions: { checkArgs: platformWanted },
+      resolve: (m, args, context) =>
+        imageForPlatform(context, m.repository, m.manifest.manifests, platformWanted(args)),
     }),
   }),
 });
@@ -219,8 +249,9 @@ builder.queryField('image', (t) =>
     description:
       "a docker-style reference: 'repo:tag', 'repo@sha256:...', or 'repo' (meaning :latest); null when missing",
     args: { reference: t.arg.string({ required: true }) },
+    extensions: { checkArgs: ({ reference }, { config }) => imageReference(reference, config) },
     resolve: async (_root, { reference }, { config, loaders }) => {
-      const ref = parseImageReference(reference, { registryHost: config.publicRegistryHost });
+      const ref = imageReference(reference, config);
       const manifest = await orNull(
         loaders.manifest.load({
           repository: ref.repository,

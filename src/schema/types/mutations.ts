@@ -29,7 +29,7 @@ import {
   type UploadShape,
 } from '../refs.js';
 import { manifestShape, tagsPointingAt } from './manifest.js';
-import { currentUpload } from './upload.js';
+import { currentUpload, uploadLocation } from './upload.js';
 
 /** What a delete removed. */
 interface DeleteResultShape {
@@ -317,6 +317,12 @@ builder.mutationType({
         repository: t.arg.string({ required: true }),
         digest: t.arg({ type: 'Digest', required: true }),
       },
+      extensions: {
+        checkArgs: ({ repository }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+        },
+      },
       resolve: writable((context, { repository, digest }) =>
         deleteManifest(context, repository, digest),
       ),
@@ -328,6 +334,13 @@ builder.mutationType({
         repository: t.arg.string({ required: true }),
         tag: t.arg.string({ required: true }),
       },
+      extensions: {
+        checkArgs: ({ repository, tag }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+          validateTag(tag);
+        },
+      },
       resolve: writable((context, { repository, tag }) => deleteTag(context, repository, tag)),
     }),
     deleteBlob: t.field({
@@ -335,6 +348,12 @@ builder.mutationType({
       args: {
         repository: t.arg.string({ required: true }),
         digest: t.arg({ type: 'Digest', required: true }),
+      },
+      extensions: {
+        checkArgs: ({ repository }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+        },
       },
       resolve: writable(async (context, { repository, digest }) => {
         await context.client.blobs.delete(repository, digest);
@@ -344,6 +363,12 @@ builder.mutationType({
     startUpload: t.field({
       type: UploadRef,
       args: { repository: t.arg.string({ required: true }) },
+      extensions: {
+        checkArgs: ({ repository }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+        },
+      },
       resolve: writable(async (context, { repository }) => {
         const session = await context.client.uploads.start(repository);
         context.uploads.record(session);
@@ -358,6 +383,12 @@ builder.mutationType({
         id: t.arg.string({ required: true }),
         chunk: t.arg({ type: 'File', required: true }),
       },
+      extensions: {
+        checkArgs: ({ repository, id }, context) => {
+          assertWritable(context);
+          uploadLocation(repository, id);
+        },
+      },
       resolve: writable((context, { repository, id, chunk }) =>
         uploadChunk(context, repository, id, chunk),
       ),
@@ -371,6 +402,12 @@ builder.mutationType({
         digest: t.arg({ type: 'Digest', required: true }),
         chunk: t.arg({ type: 'File' }),
       },
+      extensions: {
+        checkArgs: ({ repository, id }, context) => {
+          assertWritable(context);
+          uploadLocation(repository, id);
+        },
+      },
       resolve: writable((context, { repository, id, digest, chunk }) =>
         completeUpload(context, repository, id, digest, chunk),
       ),
@@ -379,6 +416,12 @@ builder.mutationType({
       args: {
         repository: t.arg.string({ required: true }),
         id: t.arg.string({ required: true }),
+      },
+      extensions: {
+        checkArgs: ({ repository, id }, context) => {
+          assertWritable(context);
+          uploadLocation(repository, id);
+        },
       },
       resolve: writable((context, { repository, id }) => cancelUpload(context, repository, id)),
     }),
@@ -390,6 +433,12 @@ builder.mutationType({
         repository: t.arg.string({ required: true }),
         file: t.arg({ type: 'File', required: true }),
         digest: t.arg({ type: 'Digest' }),
+      },
+      extensions: {
+        checkArgs: ({ repository }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+        },
       },
       resolve: writable(async (context, { repository, file, digest }) => {
         const stored = await readingFile(context, file, (signal) =>
@@ -411,6 +460,13 @@ builder.mutationType({
         digest: t.arg({ type: 'Digest', required: true }),
         from: t.arg.string({ required: true }),
       },
+      extensions: {
+        checkArgs: ({ repository, from }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+          validateRepository(from);
+        },
+      },
       resolve: writable(async (context, { repository, digest, from }) => {
         await context.client.uploads.mount(repository, digest, from);
         return { repository, info: await context.client.blobs.head(repository, digest) };
@@ -424,6 +480,14 @@ builder.mutationType({
         manifest: t.arg.string({ required: true }),
         mediaType: t.arg.string(),
       },
+      extensions: {
+        checkArgs: ({ repository, reference, manifest, mediaType }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+          validateReference(reference);
+          parseInputManifest(manifest, mediaType);
+        },
+      },
       resolve: writable((context, { repository, reference, manifest, mediaType }) =>
         putManifest(context, repository, reference, manifest, mediaType),
       ),
@@ -436,6 +500,14 @@ builder.mutationType({
         repository: t.arg.string({ required: true }),
         source: t.arg.string({ required: true }),
         tag: t.arg.string({ required: true }),
+      },
+      extensions: {
+        checkArgs: ({ repository, source, tag }, context) => {
+          assertWritable(context);
+          validateRepository(repository);
+          validateReference(source);
+          validateTag(tag);
+        },
       },
       resolve: writable((context, { repository, source, tag }) =>
         tagManifest(context, repository, source, tag),

@@ -1,15 +1,28 @@
 import type { Context } from '../../context.js';
+import type { RegistryPing } from '../../registry/client.js';
 import { isRegistryError } from '../../registry/errors.js';
+import { checkNegotiation } from '../../registry/manifests.js';
 import { builder } from '../builder.js';
 import { NegotiatedManifestRef, RateLimitRef, RegistryInfoRef } from '../refs.js';
 
-/** The ping of this request, or undefined when the registry cannot be reached. */
-async function reachablePing(context: Context) {
+/** What this request's ping found: no details when `GET /v2/` failed. */
+interface PingResult {
+  /** False when the registry is down, timed out, or answered 5xx or garbage. */
+  reachable: boolean;
+  ping?: RegistryPing;
+}
+
+/**
+ * The ping of this request. It never fails: `registry` is what an operation falls back on when
+ * everything else does, so a registry that refuses or cannot be reached is told by `reachable`.
+ */
+async function reachablePing(context: Context): Promise<PingResult> {
   try {
-    return await context.loaders.ping();
+    return { reachable: true, ping: await context.loaders.ping() };
   } catch (error) {
-    if (isRegistryError(error, 'UPSTREAM_ERROR')) return undefined;
-    throw error;
+    if (!isRegistryError(error)) throw error;
+    // an answer that refuses (429, a token server's 401, ...) still came from the registry
+    return { reachable: !isRegistryError(error, 'UPSTREAM_ERROR') };
   }
 }
 
@@ -17,24 +30,26 @@ RegistryInfoRef.implement({
   fields: (t) => ({
     url: t.string({ resolve: (_info, _args, { config }) => config.registryUrl }),
     reachable: t.boolean({
-      resolve: async (_info, _args, context) => (await reachablePing(context)) !== undefined,
+      resolve: async (_info, _args, context) => (await reachablePing(context)).reachable,
     }),
     apiVersion: t.string({
       nullable: true,
       description: 'Docker-Distribution-Api-Version, e.g. registry/2.0',
-      resolve: async (_info, _args, context) => (await reachablePing(context))?.apiVersion ?? null,
+      resolve: async (_info, _args, context) =>
+        (await reachablePing(context)).ping?.apiVersion ?? null,
     }),
     authScheme: t.string({
       description: 'none, basic or bearer',
       resolve: async (_info, _args, context) =>
-        (await reachablePing(context))?.authScheme ?? 'none',
+        (await reachablePing(context)).ping?.authScheme ?? 'none',
     }),
     rateLimit: t.field({
       type: RateLimitRef,
       nullable: true,
       description:
         'from RateLimit-Limit / RateLimit-Remaining headers, when the registry sends them',
-      resolve: async (_info, _args, context) => (await reachablePing(context))?.rateLimit ?? null,
+      resolve: async (_info, _args, context) =>
+        (await reachablePing(context)).ping?.rateLimit ?? null,
     }),
   }),
 });
@@ -68,6 +83,10 @@ builder.queryFields((t) => ({
       repository: t.arg.string({ required: true }),
       reference: t.arg.string({ required: true }),
       accept: t.arg.stringList(),
+    },
+    extensions: {
+      checkArgs: ({ repository, reference, accept }) =>
+        checkNegotiation(repository, reference, accept),
     },
     resolve: (_root, { repository, reference, accept }, { client }) =>
       client.manifests.negotiate(repository, reference, accept ?? undefined),

@@ -1,8 +1,13 @@
-import { type GraphQLResolveInfo, Kind, type SelectionNode } from 'graphql';
 import type { Context } from '../../context.js';
 import { orNull } from '../../loaders/index.js';
-import { validateRepository } from '../../registry/reference.js';
+import {
+  isRepositoryName,
+  validateReference,
+  validateRepository,
+  validateTag,
+} from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
+import { findRepository } from '../existence.js';
 import {
   BlobRef,
   type BlobShape,
@@ -24,10 +29,7 @@ import {
   pageSize,
 } from '../relay.js';
 import { manifestShape } from './manifest.js';
-import { readUpload } from './upload.js';
-
-/** Largest catalog page asked of the registry (registry 2.8 refuses more than 1000). */
-const CATALOG_PAGE = 1000;
+import { parseUploadId, readUpload, uploadLocation } from './upload.js';
 
 RepositoryRef.implement({
   interfaces: [NodeRef],
@@ -40,6 +42,7 @@ RepositoryRef.implement({
       nullable: true,
       description: 'null when the tag does not exist',
       args: { name: t.arg.string({ required: true }) },
+      extensions: { checkArgs: ({ name }) => validateTag(name) },
       resolve: async (repo, { name }, { loaders }) => {
         const manifest = await orNull(
           loaders.manifest.load({ repository: repo.name, reference: name }),
@@ -52,6 +55,7 @@ RepositoryRef.implement({
       nullable: true,
       description: 'a tag or a digest; null when missing',
       args: { reference: t.arg.string({ required: true }) },
+      extensions: { checkArgs: ({ reference }) => validateReference(reference) },
       resolve: async (repo, { reference }, { loaders }) => {
         const manifest = await orNull(loaders.manifest.load({ repository: repo.name, reference }));
         return manifest && manifestShape(repo.name, manifest);
@@ -69,6 +73,14 @@ RepositoryRef.implement({
       nullable: true,
       description: 'status of an upload session; null when the registry no longer knows it',
       args: { id: t.arg.string({ required: true }) },
+      extensions: {
+        // the repository the id must be of, where the operation names it around this field
+        checkArgs: ({ id }, _context, parent) => {
+          const name = parent?.coordinate === 'Query.repository' ? parent.args.name : undefined;
+          if (typeof name === 'string') uploadLocation(name, id);
+          else parseUploadId(id);
+        },
+      },
       resolve: (repo, { id }, context) => orNull(readUpload(context, repo.name, id)),
     }),
   }),
@@ -87,67 +99,11 @@ async function findBlob(
   return info && { repository, info };
 }
 
-/**
- * The repository, or null when the registry does not know it. When the query also reads a tag list
- * below it (`info` says: Repository.tags, Manifest.tags), the whole list answers; otherwise a
- * one-name page of it does.
- */
-export async function findRepository(
-  context: Context,
-  name: string,
-  info?: GraphQLResolveInfo,
-): Promise<RepositoryShape | null> {
-  validateRepository(name);
-  const exists =
-    info && selects(info, 'tags')
-      ? (await orNull(context.loaders.tags.load(name))) !== null
-      : await context.loaders.exists.load(name);
-  return exists ? { name } : null;
-}
-
-/** True when the field's selection includes `field` at any depth (through fragments too). */
-function selects(info: GraphQLResolveInfo, field: string): boolean {
-  const seen = new Set<string>();
-  const search = (selections: readonly SelectionNode[]): boolean =>
-    selections.some((selection) => {
-      if (selection.kind === Kind.FIELD) {
-        return selection.name.value === field || search(selection.selectionSet?.selections ?? []);
-      }
-      if (selection.kind === Kind.INLINE_FRAGMENT) return search(selection.selectionSet.selections);
-      const fragment = info.fragments[selection.name.value];
-      if (!fragment || seen.has(fragment.name.value)) return false;
-      seen.add(fragment.name.value);
-      return search(fragment.selectionSet.selections);
-    });
-  return info.fieldNodes.some((node) => search(node.selectionSet?.selections ?? []));
-}
-
-/**
- * The registry's catalog order: names compared with `/` below every other character (registry
- * 2.8 walks its storage tree this way, and skips a whole folder that sorts before `last`).
- */
-function catalogKey(name: string): string {
-  return name.replaceAll('/', '\u0000');
-}
-
-/** A `last` just below every name that starts with `prefix`, in catalog order. */
-function lastBefore(prefix: string): string | undefined {
-  if (prefix === '') return undefined;
-  if (prefix.endsWith('/')) return prefix.replace(/\/+$/, '') || undefined;
-  const end = prefix.charCodeAt(prefix.length - 1);
-  return prefix.slice(0, -1) + String.fromCharCode(end - 1);
-}
-
-/** True when some valid repository name starts with `prefix` (it, or it plus one character, is valid). */
-function isNamePrefix(prefix: string): boolean {
-  return [prefix, `${prefix}0`].some((name) => {
-    try {
-      validateRepository(name);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+/** BAD_USER_INPUT unless some valid repository name starts with `prefix` (it, or it plus one character, is valid). */
+function checkNamePrefix(prefix: string): void {
+  if (prefix !== '' && !isRepositoryName(prefix) && !isRepositoryName(`${prefix}0`)) {
+    throw badUserInput('namePrefix must be the start of a repository name');
+  }
 }
 
 /** The repository a cursor stands after; BAD_USER_INPUT for a cursor that is not a repository's. */
@@ -168,34 +124,29 @@ async function repositories(
   namePrefix: string,
 ): Promise<ConnectionShape<RepositoryShape>> {
   const size = pageSize(first, context);
-  if (namePrefix !== '' && !isNamePrefix(namePrefix)) {
-    throw badUserInput('namePrefix must be the start of a repository name');
-  }
-  const names: string[] = [];
-  let last =
-    after === null || after === undefined ? lastBefore(namePrefix) : repositoryCursor(after);
-  let done = false;
-  while (!done && names.length <= size) {
-    const page = await context.client.catalog.page({ n: CATALOG_PAGE, last });
-    for (const name of page.items) {
-      if (name.startsWith(namePrefix)) names.push(name);
-      else if (catalogKey(name) > catalogKey(namePrefix)) done = true;
-      if (done || names.length > size) break;
-    }
-    last = page.next?.last;
-    done ||= last === undefined;
-  }
+  checkNamePrefix(namePrefix);
+  const from = after === null || after === undefined ? undefined : repositoryCursor(after);
+  const names = await context.client.catalog.named(namePrefix, size + 1, from);
   const nodes = names.slice(0, size).map((name) => ({ name }));
-  return connectionOf(nodes, (repo) => repo.name, names.length > size);
+  return connectionOf(nodes, (repo) => repo.name, names.length > size, from !== undefined);
 }
 
 builder.queryFields((t) => ({
   repositories: t.field({
     type: RepositoryConnectionRef,
+    nullable: true,
+    description: 'null, with an error, when the catalog cannot be read',
     args: {
       first: t.arg.int(),
       after: t.arg.string(),
       namePrefix: t.arg.string(),
+    },
+    extensions: {
+      checkArgs: ({ first, after, namePrefix }, context) => {
+        pageSize(first, context);
+        if (after !== null && after !== undefined) repositoryCursor(after);
+        checkNamePrefix(namePrefix ?? '');
+      },
     },
     resolve: (_root, { first, after, namePrefix }, context) =>
       repositories(context, first, after, namePrefix ?? ''),
@@ -209,6 +160,7 @@ builder.queryFields((t) => ({
       repository: t.arg.string({ required: true }),
       digest: t.arg({ type: 'Digest', required: true }),
     },
+    extensions: { checkArgs: ({ repository }) => validateRepository(repository) },
     resolve: (_root, { repository, digest }, context) => findBlob(context, repository, digest),
   }),
   upload: t.field({
@@ -220,6 +172,7 @@ builder.queryFields((t) => ({
       repository: t.arg.string({ required: true }),
       id: t.arg.string({ required: true }),
     },
+    extensions: { checkArgs: ({ repository, id }) => uploadLocation(repository, id) },
     resolve: (_root, { repository, id }, context) => orNull(readUpload(context, repository, id)),
   }),
   repository: t.field({
@@ -227,6 +180,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'null when the repository does not exist',
     args: { name: t.arg.string({ required: true }) },
+    extensions: { checkArgs: ({ name }) => validateRepository(name) },
     resolve: (_root, { name }, context, info) => findRepository(context, name, info),
   }),
 }));

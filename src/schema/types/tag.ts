@@ -7,9 +7,11 @@ import {
   type ManifestKey,
   orNull,
 } from '../../loaders/index.js';
+import { isRegistryError } from '../../registry/errors.js';
 import { abortedError } from '../../registry/http.js';
 import { validateTag } from '../../registry/reference.js';
 import { badUserInput, builder } from '../builder.js';
+import { derived, own } from '../failures.js';
 import {
   ManifestRef,
   NodeRef,
@@ -43,6 +45,11 @@ const TagFilter = builder.inputType('TagFilter', {
   }),
 });
 
+/** The manifest a tag names now. */
+function manifestOf({ loaders }: Context, tag: TagShape) {
+  return loaders.manifest.load({ repository: tag.repository, reference: tag.name });
+}
+
 TagRef.implement({
   interfaces: [NodeRef],
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'repository' in value,
@@ -52,18 +59,18 @@ TagRef.implement({
     repository: t.field({ type: RepositoryRef, resolve: (tag) => ({ name: tag.repository }) }),
     digest: t.field({
       type: 'Digest',
+      nullable: true,
       description:
         'the digest the registry reports for this tag when every supported manifest media type is accepted',
-      resolve: async (tag, _args, { loaders }) =>
-        (await loaders.manifest.load({ repository: tag.repository, reference: tag.name })).digest,
+      resolve: async (tag, _args, context) =>
+        (await derived(context, manifestOf(context, tag)))?.digest ?? null,
     }),
     manifest: t.field({
       type: ManifestRef,
-      resolve: async (tag, _args, { loaders }) =>
-        manifestShape(
-          tag.repository,
-          await loaders.manifest.load({ repository: tag.repository, reference: tag.name }),
-        ),
+      nullable: true,
+      description: 'null, with an error at this path, when the manifest cannot be read',
+      resolve: async (tag, _args, context) =>
+        manifestShape(tag.repository, await own(context, manifestOf(context, tag))),
     }),
     pullReference: t.string({
       description: '<public registry host>/<repository>:<tag>, ready for docker pull',
@@ -141,12 +148,16 @@ async function dateTag(loaders: Loaders, repository: string, name: string): Prom
       },
     },
   };
-  // a tag deleted while this runs sorts as one of unknown time
-  const manifest = await orNull(noting.manifest.load({ repository, reference: name }));
-  if (manifest) {
+  // a tag deleted while this runs, or one whose manifest or config cannot be read, sorts as one
+  // of unknown time: its own fields answer why (the failure stays in the loaders)
+  try {
+    const manifest = await noting.manifest.load({ repository, reference: name });
     // loading a tag also keeps its manifest under its digest
     dated.manifests.push({ repository, reference: manifest.digest });
     dated.created = await createdOf(noting, repository, manifest);
+  } catch (error) {
+    // (a cancelled or timed-out operation is told apart once every tag is dated)
+    if (!isRegistryError(error)) throw error;
   }
   return dated;
 }
@@ -206,17 +217,28 @@ async function createdPage(
   // twice the connections: the pool always has the next tag's request queued
   const workers = Math.min(tags.length, 2 * context.config.upstream.connections);
   await Promise.all(Array.from({ length: workers }, worker));
+  // the last tags' requests may have failed because the caller went away or time ran out
+  if (signal.aborted) throw abortedError(signal, signal.reason);
   return window.page();
 }
 
 builder.objectField(RepositoryRef, 'tags', (t) =>
   t.field({
     type: TagConnectionRef,
+    nullable: true,
+    description: 'null, with an error, when the tag list cannot be read',
     args: {
       first: t.arg.int(),
       after: t.arg.string(),
       filter: t.arg({ type: TagFilter }),
       orderBy: t.arg({ type: TagOrderEnum, defaultValue: 'NAME_ASC' }),
+    },
+    extensions: {
+      checkArgs: ({ first, after, filter }, context) => {
+        pageSize(first, context);
+        if (after !== null && after !== undefined) tagCursor(after);
+        checkedFilter(filter);
+      },
     },
     resolve: async (repo, { first, after, filter, orderBy }, context) => {
       const size = pageSize(first, context);
@@ -236,7 +258,10 @@ builder.objectField(RepositoryRef, 'tags', (t) =>
             size,
           );
       const page: TagShape[] = names.map((name) => ({ repository: repo.name, name }));
-      return { ...connectionOf(page, (tag) => tag.name, hasNextPage), totalCount: tags.length };
+      return {
+        ...connectionOf(page, (tag) => tag.name, hasNextPage, from !== undefined),
+        totalCount: tags.length,
+      };
     },
   }),
 );

@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import { isRepositoryName, validateRepository } from '../../registry/reference.js';
 import type { UploadSession } from '../../registry/uploads.js';
 import { badUserInput } from '../builder.js';
 import { BlobRef, RepositoryRef, UploadRef, type UploadShape } from '../refs.js';
@@ -14,8 +15,14 @@ export function uploadId(session: UploadSession): string {
   );
 }
 
-/** The location an upload id names; BAD_USER_INPUT unless it is an upload of `repository`. */
-export function uploadLocation(repository: string, id: string): string {
+/** What an upload id names: an upload session of a repository, at a location on the registry. */
+export interface UploadToken {
+  repository: string;
+  location: string;
+}
+
+/** The repository and location an upload id names; BAD_USER_INPUT unless it is one of ours. */
+export function parseUploadId(id: string): UploadToken {
   let token: { r?: unknown; l?: unknown } = {};
   try {
     if (/^[A-Za-z0-9_-]{1,8192}$/.test(id)) {
@@ -24,6 +31,7 @@ export function uploadLocation(repository: string, id: string): string {
   } catch {
     token = {};
   }
+  const repository = typeof token.r === 'string' ? token.r : '';
   const location = typeof token.l === 'string' ? token.l : '';
   const [path = '', query] = location.split('?', 2);
   // exactly /v2/<repository>/blobs/uploads/<one segment>, as written (no dot segments or
@@ -32,13 +40,26 @@ export function uploadLocation(repository: string, id: string): string {
   const prefix = `/v2/${repository}/blobs/uploads/`;
   const segment = path.startsWith(prefix) ? path.slice(prefix.length) : '';
   if (
-    token.r !== repository ||
+    !isRepositoryName(repository) ||
     !session.test(segment) ||
     (query !== undefined && /[\s#]/.test(query))
   ) {
-    throw badUserInput(`not an upload id of ${repository}`);
+    throw badUserInput('not a valid upload id');
   }
-  return location;
+  return { repository, location };
+}
+
+/** The location an upload id names; BAD_USER_INPUT unless it is an upload of `repository`. */
+export function uploadLocation(repository: string, id: string): string {
+  validateRepository(repository);
+  let token: UploadToken | undefined;
+  try {
+    token = parseUploadId(id);
+  } catch {
+    token = undefined;
+  }
+  if (token?.repository !== repository) throw badUserInput(`not an upload id of ${repository}`);
+  return token.location;
 }
 
 /**
