@@ -29,8 +29,11 @@ export interface Context extends Shared {
   started: number;
   /** Upstream answers this request's calls received (token requests not counted). */
   upstreamCalls: { count: number };
-  /** Whether the operation runs as graphql-jit's compiled code (set as it starts). */
-  compiled: boolean;
+  /**
+   * How the operation runs (set as it starts): graphql-js's executor, graphql-jit's compiled
+   * code, or not at all (its arguments were refused before any field ran).
+   */
+  execution: 'general' | 'compiled' | 'refused';
   loaders: Loaders;
   /** Fires when the caller goes away or the operation's deadline passes. */
   signal: AbortSignal;
@@ -158,7 +161,7 @@ export function createContext(shared: Shared, yogaContext: { request: Request })
     requestId: requestIdFor(request),
     started: performance.now(),
     upstreamCalls,
-    compiled: false,
+    execution: 'general' as Context['execution'],
     client,
     loaders: createLoaders(client, shared.cache, access),
     [DEADLINE]: deadline,

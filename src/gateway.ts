@@ -8,10 +8,13 @@ import {
   BREAK,
   type DocumentNode,
   GraphQLError,
+  type GraphQLErrorExtensions,
   getOperationAST,
   getVariableValues,
   Kind,
+  OperationTypeNode,
   type Source,
+  type ValidationRule,
   visit,
 } from 'graphql';
 import {
@@ -54,6 +57,22 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** A GraphQL error's extensions; graphql-jit's own errors (a document it cannot compile) have none. */
+function extensionsOf(error: GraphQLError): GraphQLErrorExtensions {
+  return (error.extensions as GraphQLErrorExtensions | undefined) ?? {};
+}
+
+/**
+ * True for an error of GraphQL's own making, not a resolver's unexpected throw: graphql-js's or
+ * Yoga's refusal of the request (malformed multipart, missing CSRF header, a variable of the
+ * wrong type), or a GraphQLError a resolver threw on purpose.
+ */
+function isRefusal(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError)) return false;
+  const original = error.originalError;
+  return !(original instanceof Error) || original instanceof GraphQLError;
+}
+
 /**
  * Turns a resolver's RegistryError into a GraphQL error with the contract's `code` (and the
  * registry's `registryCode`); GraphQL's own errors pass; anything else is masked.
@@ -72,11 +91,9 @@ export function toClientError(error: unknown, message: string, isDev?: boolean):
       },
     });
   }
-  const fromGraphQL = !(original instanceof Error) || original instanceof GraphQLError;
-  if (error instanceof GraphQLError && fromGraphQL && !error.extensions.code) {
-    // graphql-js's or Yoga's own refusal of the request (malformed multipart, missing CSRF
-    // header, a variable of the wrong type): the caller's to fix
-    const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
+  if (isRefusal(error) && !extensionsOf(error).code) {
+    // the caller's to fix
+    const status = (extensionsOf(error).http as { status?: number } | undefined)?.status ?? 400;
     return new GraphQLError(shortenValues(error.message), {
       nodes: error.nodes,
       positions: error.positions,
@@ -84,7 +101,7 @@ export function toClientError(error: unknown, message: string, isDev?: boolean):
       extensions: { code: 'BAD_USER_INPUT', http: { status } },
     });
   }
-  if (error instanceof GraphQLError && error.extensions.code === 'REQUEST_ENTITY_TOO_LARGE') {
+  if (error instanceof GraphQLError && extensionsOf(error).code === 'REQUEST_ENTITY_TOO_LARGE') {
     return new GraphQLError(error.message, {
       extensions: { code: 'BAD_USER_INPUT', http: { status: 413 } },
     });
@@ -107,13 +124,13 @@ export const CSRF_HEADERS = [
   'graphql-require-preflight',
 ];
 
-/** True for errors the contract expects (a RegistryError or a coded GraphQL error): not worth a log line. */
+/**
+ * True for errors the contract expects (a RegistryError, or GraphQL's own refusal, coded or not,
+ * a missing CSRF header included): the caller sees them, so they are not worth a log line.
+ */
 function isExpected(error: unknown): boolean {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  return (
-    original instanceof RegistryError ||
-    (original instanceof GraphQLError && typeof original.extensions.code === 'string')
-  );
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  return original instanceof RegistryError || isRefusal(error);
 }
 
 /** Yoga's own log lines through pino; expected errors (callers see them) are not logged. */
@@ -344,7 +361,7 @@ function useCompiledExecution(logger: Logger): Plugin[] {
           variableValues ?? {},
         );
         if (coerced.errors) return false;
-        (args.contextValue as Context).compiled = true;
+        (args.contextValue as Context).execution = 'compiled';
         return true;
       },
       // not expected once the operation exists and validated; answered with the compiler's errors
@@ -361,7 +378,7 @@ function useCompiledExecution(logger: Logger): Plugin[] {
  */
 const LOCATE_COMPILED_ERRORS: Plugin = {
   onExecute({ args }) {
-    if (!(args.contextValue as unknown as Context).compiled) return;
+    if ((args.contextValue as unknown as Context).execution !== 'compiled') return;
     const source = args.document.loc?.source;
     if (!source) return;
     return {
@@ -404,6 +421,29 @@ const CANCEL_INCREMENTAL: Plugin = {
     if (!isIncremental(args.document)) return;
     Object.assign(args, { signal: args.contextValue.request.signal });
   },
+};
+
+/**
+ * Refuses a subscription operation when validated (BAD_USER_INPUT, HTTP 400 for any Accept),
+ * before an executor sees it: graphql-jit cannot compile it, and graphql-js names no cause.
+ */
+const noSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== OperationTypeNode.SUBSCRIPTION) return;
+    if (context.getSchema().getSubscriptionType()) return;
+    context.reportError(
+      new GraphQLError('subscriptions are not supported: this schema has no Subscription type', {
+        nodes: node,
+        // spec: false, or Yoga answers a validation error to application/json with 200
+        extensions: { code: 'BAD_USER_INPUT', http: { status: 400, spec: false } },
+      }),
+    );
+  },
+});
+
+/** Validates every operation with noSubscriptions too. */
+const REFUSE_SUBSCRIPTIONS: Plugin = {
+  onValidate: ({ addValidationRule }) => addValidationRule(noSubscriptions),
 };
 
 /** Observers of what the gateway does upstream, and where it logs. */
@@ -537,6 +577,8 @@ export function createGateway(config: Config, hooks: GatewayHooks = {}): Gateway
           ]
         : []),
       useQueryLimits(config),
+      // a subscription is refused with its cause, before graphql-jit would fail to compile it
+      REFUSE_SUBSCRIPTIONS,
       // every argument of the operation checked before any field runs: bad input costs nothing
       useArgumentChecks(),
       // @defer and @stream: a portal renders tag names first, sizes and dates as they arrive

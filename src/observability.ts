@@ -231,6 +231,9 @@ export function useOperations(deps: OperationsDeps): Plugin {
       if (path === '/health') return endResponse(json(200, { status: 'ok' }));
       if (path === '/ready') return ready(deps).then(endResponse);
       if (path === '/metrics') return metricsPage(deps.metrics).then(endResponse);
+      if (path === '/' && ['GET', 'HEAD'].includes(request.method)) {
+        return endResponse(rootAnswer(request));
+      }
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIdFor(request));
@@ -312,12 +315,29 @@ function report(
       operation: run?.operation ?? null,
       durationMs: run ? Math.round(performance.now() - run.context.started) : undefined,
       upstreamCalls: run?.context.upstreamCalls.count ?? 0,
-      execution: run && (run.context.compiled ? 'compiled' : 'general'),
+      execution: run?.context.execution === 'refused' ? undefined : run?.context.execution,
       errors: codes.length ? codes : undefined,
       outcome: cancelled ? 'cancelled' : undefined,
     },
     'graphql',
   );
+}
+
+/** What `GET /` points at: the endpoints beside it. */
+const ROOT_POINTER = {
+  message: 'regql: GraphQL (and GraphiQL, in a browser) is served at /graphql',
+  graphql: '/graphql',
+  health: '/health',
+  ready: '/ready',
+  metrics: '/metrics',
+};
+
+/** The `GET /` answer: a browser is sent on to GraphiQL (302), anything else gets ROOT_POINTER. */
+function rootAnswer(request: Request): Response {
+  if ((request.headers.get('accept') ?? '').includes('text/html')) {
+    return new Response(null, { status: 302, headers: { location: ROOT_POINTER.graphql } });
+  }
+  return json(200, ROOT_POINTER);
 }
 
 /** The `/ready` answer: 200 once the registry answers `GET /v2/`, 503 while draining or when it does not. */

@@ -89,12 +89,6 @@ const OPERATIONS: [
   ],
   ['RegistryStatus', print(RegistryStatusDocument)],
   [
-    'a bad name in a field, on the third line (BAD_USER_INPUT beside data)',
-    `{\n  ok: repository(name: "${docker.repository}") { name }\r\n  bad: repository(name: "Bad/Name") { name }\n}`,
-    {},
-    ['BAD_USER_INPUT'],
-  ],
-  [
     '@skip and @include by variables',
     `query ($no: Boolean!) { repository(name: "${docker.repository}") { name @include(if: $no) tags(first: 1) @skip(if: $no) { totalCount } } }`,
     { no: false },
@@ -103,15 +97,35 @@ const OPERATIONS: [
     'introspection',
     '{ __schema { queryType { name } types { name kind } } __type(name: "Manifest") { possibleTypes { name } } }',
   ],
+];
+
+/** Operations the argument checks refuse before either executor runs. */
+const REFUSED: [name: string, query: string, code: string][] = [
+  [
+    'a bad name in a field, on the third line (BAD_USER_INPUT)',
+    `{\n  ok: repository(name: "${docker.repository}") { name }\r\n  bad: repository(name: "Bad/Name") { name }\n}`,
+    'BAD_USER_INPUT',
+  ],
   [
     'a mutation (READ_ONLY)',
     `mutation { deleteTag(repository: "${docker.repository}", tag: "${docker.tag}") { digest } }`,
-    {},
-    ['READ_ONLY'],
+    'READ_ONLY',
   ],
 ];
 
 describe('compiled execution (COMPILED_EXECUTION)', () => {
+  it.each(REFUSED)(
+    'answers %s as the general executor does, and names no executor',
+    async (_, query, code) => {
+      const [fast, slow] = await Promise.all([run(compiled, query), run(general, query)]);
+      expect(fast.answer).toEqual(slow.answer);
+      expect(fast.answer).toMatchObject({ errors: [{ extensions: { code } }] });
+      expect(fast.answer.data).toBeUndefined();
+      for (const error of fast.answer.errors ?? []) expect(error.locations).toBeDefined();
+      expect([fast.execution, slow.execution]).toEqual([undefined, undefined]);
+    },
+  );
+
   it.each(OPERATIONS)(
     'answers %s as the general executor does',
     async (_, query, variables, codes = []) => {
@@ -126,7 +140,7 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
     },
   );
 
-  it("answers the registry's failure in a non-null field (data null) as the general executor does", async () => {
+  it("answers the registry's failure (its field null beside data) as the general executor does", async () => {
     const down = 'http://127.0.0.1:1';
     const pair = [
       loggedGateway(down, { UPSTREAM_RETRIES: '0' }),
@@ -137,7 +151,7 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
     await Promise.all(pair.map((on) => on.gateway.close()));
     expect(fast?.answer).toEqual(slow?.answer);
     expect(fast?.answer).toMatchObject({
-      data: null,
+      data: { registry: { url: down }, repositories: null },
       errors: [{ extensions: { code: 'UPSTREAM_ERROR' }, locations: [{ line: 3, column: 3 }] }],
     });
     expect([fast?.execution, slow?.execution]).toEqual(['compiled', 'general']);
@@ -212,5 +226,27 @@ describe('compiled execution (COMPILED_EXECUTION)', () => {
     );
     expect(answers[0]).toEqual(answers[1]);
     expect(JSON.stringify(answers[0])).toContain('Could not determine what operation to execute');
+  });
+
+  it.each([
+    ['application/json', 'application/json'],
+    ['application/graphql-response+json', 'application/graphql-response+json'],
+    ['text/event-stream', 'text/event-stream'],
+  ])('refuses a subscription with a clear 400 on both executors (Accept %s)', async (accept) => {
+    const answers = await Promise.all(
+      [compiled, general].map(async ({ gateway }) => {
+        const response = await gateway.yoga.fetch('http://regql.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept },
+          body: JSON.stringify({ query: 'subscription Watch { __typename }' }),
+        });
+        return [response.status, await response.text()] as const;
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    const [status, text] = answers[0] ?? [0, ''];
+    expect(status).toBe(400);
+    expect(text).toContain('subscriptions are not supported');
+    expect(text).toContain('BAD_USER_INPUT');
   });
 });

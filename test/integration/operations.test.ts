@@ -29,6 +29,16 @@ describe('health, readiness and metrics', () => {
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
   });
 
+  it('sends a browser at / on to GraphiQL, and points anything else at the endpoints', async () => {
+    const browser = await get(gw, '/', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect([browser.status, browser.headers.get('location')]).toEqual([302, '/graphql']);
+    const other = await get(gw, '/', { headers: { accept: '*/*' } });
+    expect(other.status).toBe(200);
+    expect(await other.json()).toMatchObject({ graphql: '/graphql', health: '/health' });
+    // the pointer is for GET (and HEAD) only: anything else at / stays not found
+    expect((await get(gw, '/', { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
   it('is not ready when the registry is down, nor while draining', async () => {
     const down = gatewayAt('http://127.0.0.1:1', { UPSTREAM_RETRIES: '0' });
     expect((await get(down, '/ready')).status).toBe(503);
@@ -67,8 +77,7 @@ describe('logs', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'portal-42' },
       body: JSON.stringify({
-        query:
-          'query TagDigest($r: String!) { image(reference: $r) { digest } bad: repository(name: "X") { name } }',
+        query: 'query TagDigest($r: String!) { image(reference: $r) { digest } }',
         variables: { r: `${f.repository}:${f.tag}` },
       }),
     });
@@ -80,10 +89,28 @@ describe('logs', () => {
         operation: 'TagDigest',
         upstreamCalls: 1,
         execution: 'compiled',
-        errors: ['BAD_USER_INPUT'],
         durationMs: expect.any(Number),
       }),
     );
+    // A bad argument refuses the whole operation before any upstream call:
+    // its line names the code, counts no calls and names no executor.
+    await gateway.yoga.fetch('http://regql.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'portal-43' },
+      body: JSON.stringify({
+        query:
+          'query Refused { image(reference: "a:1") { digest } bad: repository(name: "X") { name } }',
+      }),
+    });
+    const refused = lines.find((line) => line.requestId === 'portal-43');
+    expect(refused).toMatchObject({
+      msg: 'graphql',
+      operation: 'Refused',
+      upstreamCalls: 0,
+      errors: ['BAD_USER_INPUT'],
+      durationMs: expect.any(Number),
+    });
+    expect(refused).not.toHaveProperty('execution');
     const other = await gateway.yoga.fetch('http://regql.test/graphql?query={registry{url}}', {
       headers: { 'x-regql-csrf': '1' },
     });
