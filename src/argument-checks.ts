@@ -13,6 +13,7 @@ import {
   getOperationAST,
   getVariableValues,
   Kind,
+  type OperationDefinitionNode,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -50,6 +51,26 @@ function refusal(error: unknown, node: ASTNode): GraphQLError {
 }
 
 /**
+ * The operation a request names, with its variables as the executor coerces them; undefined when
+ * there is none or a variable does not coerce (the executor answers those with its own errors).
+ */
+export function runnableOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variableValues: Variables | null | undefined,
+): { operation: OperationDefinitionNode; variables: Variables } | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const coerced = getVariableValues(
+    schema,
+    operation.variableDefinitions ?? [],
+    variableValues ?? {},
+  );
+  return coerced.errors ? undefined : { operation, variables: coerced.coerced };
+}
+
+/**
  * The first argument of the operation that its field's `checkArgs` refuses, or undefined. Every
  * field the operation may run is looked at once, at any depth, in fragments too (each fragment
  * once, however often it is spread), literals and variables alike; skipped ones are not. Variables
@@ -62,15 +83,9 @@ export function argumentProblem(
   variableValues: Variables | null | undefined,
   context: Context,
 ): GraphQLError | undefined {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return undefined;
-  const coerced = getVariableValues(
-    schema,
-    operation.variableDefinitions ?? [],
-    variableValues ?? {},
-  );
-  if (coerced.errors) return undefined;
-  const variables = coerced.coerced;
+  const runnable = runnableOperation(schema, document, operationName, variableValues);
+  if (!runnable) return undefined;
+  const { operation, variables } = runnable;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION)

@@ -9,8 +9,6 @@ import {
   type DocumentNode,
   GraphQLError,
   type GraphQLErrorExtensions,
-  getOperationAST,
-  getVariableValues,
   Kind,
   OperationTypeNode,
   type Source,
@@ -26,7 +24,7 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { useArgumentChecks } from './argument-checks.js';
+import { runnableOperation, useArgumentChecks } from './argument-checks.js';
 import { type Config, ConfigError } from './config.js';
 import { type Context, createContext, type Shared } from './context.js';
 import { shortenValues, useQueryLimits } from './limits.js';
@@ -353,14 +351,7 @@ function useCompiledExecution(logger: Logger): Plugin[] {
       enableIf: (args) => {
         const { schema: compiledFor, document, operationName, variableValues } = args;
         if (isIncremental(document)) return false;
-        const operation = getOperationAST(document, operationName);
-        if (!operation) return false;
-        const coerced = getVariableValues(
-          compiledFor,
-          operation.variableDefinitions ?? [],
-          variableValues ?? {},
-        );
-        if (coerced.errors) return false;
+        if (!runnableOperation(compiledFor, document, operationName, variableValues)) return false;
         (args.contextValue as Context).execution = 'compiled';
         return true;
       },

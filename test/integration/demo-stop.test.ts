@@ -286,31 +286,21 @@ describe('npm run demo, stopped', () => {
     CASE_TIMEOUT_MS,
   );
 
-  it(
-    'by SIGTERM to the npm process leaves nothing behind',
-    async () => {
-      const demo = await startDemo(true);
-      process.kill(demo.pid, 'SIGTERM');
-      await untilNothingLeft(demo);
+  it.each([
+    { signal: 'SIGTERM', to: 'the npm process', how: 'leaves nothing behind' },
+    // the terminal closed
+    { signal: 'SIGHUP', to: 'its process group', how: 'leaves nothing behind' },
+    {
+      signal: 'SIGKILL',
+      to: 'the npm process',
+      how: 'leaves nothing behind (the orphaned demo stops)',
     },
-    CASE_TIMEOUT_MS,
-  );
-
-  it(
-    'by SIGHUP to its process group (the terminal closed) leaves nothing behind',
-    async () => {
+  ] as const)(
+    'by $signal to $to $how',
+    async ({ signal, to }) => {
       const demo = await startDemo(true);
-      signalGroup(demo, 'SIGHUP');
-      await untilNothingLeft(demo);
-    },
-    CASE_TIMEOUT_MS,
-  );
-
-  it(
-    'by SIGKILL to the npm process leaves nothing behind (the orphaned demo stops)',
-    async () => {
-      const demo = await startDemo(true);
-      process.kill(demo.pid, 'SIGKILL');
+      if (to === 'its process group') signalGroup(demo, signal);
+      else process.kill(demo.pid, signal);
       await untilNothingLeft(demo);
     },
     CASE_TIMEOUT_MS,
