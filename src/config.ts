@@ -36,7 +36,7 @@ const registryUrl = z.string().transform((value, ctx) => {
   return url.origin;
 });
 
-/** Every setting, its default and what it means (`regql --help` prints them; the README lists them). */
+/** Every setting, its default and what it means (`regql --help` prints them; docs/configuration.md lists them). */
 const schema = z.object({
   REGISTRY_URL: registryUrl.describe('The registry regql fronts (required).'),
   AUTH_MODE: z

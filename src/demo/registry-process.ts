@@ -178,7 +178,7 @@ const BLOB_EVENT_MEDIA_TYPE = 'application/octet-stream';
 
 /**
  * A registry's `notifications` section (a RegistryAddOn's config) that posts its events to
- * regql's `url` (`…/registry-events`) with REGISTRY_EVENTS_TOKEN `token`, as the README shows:
+ * regql's `url` (`…/registry-events`) with REGISTRY_EVENTS_TOKEN `token`, as docs/deployment.md shows:
  * pulls are not sent (they change nothing, and each of regql's own reads would cause one), nor
  * blob events (they move no tag); manifest pushes and every delete (it has no media type) are.
  */
